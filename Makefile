@@ -1,0 +1,37 @@
+# kubeshim: the Makefile only dispatches; the work is in hack/.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export KUBESHIM_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: help
+help: ## Show the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build _output/bin/kubeshim
+	hack/build.sh
+
+.PHONY: test
+test: ## Run every test CI runs (verify, unit, integration, end-to-end)
+	hack/test.sh
+
+.PHONY: verify
+verify: ## Check gofmt, go vet and generated code
+	hack/verify-all.sh
+
+.PHONY: up
+up: ## Install what the host lacks, build, start a one-node cluster
+	hack/up.sh
+
+.PHONY: down
+down: ## Stop the cluster `make up` started
+	hack/down.sh
+
+.PHONY: update
+update: ## Regenerate generated code
+	hack/update-openapi.sh
+
+.PHONY: clean
+clean: ## Remove build output
+	rm -rf _output

@@ -1,0 +1,56 @@
+package printers
+
+import (
+	"testing"
+
+	certificatesv1 "k8s.io/api/certificates/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
+)
+
+func TestCertificateSigningRequests(t *testing.T) {
+	csr := func(status certificatesv1.CertificateSigningRequestStatus) *certificatesv1.CertificateSigningRequest {
+		return &certificatesv1.CertificateSigningRequest{ObjectMeta: objectMeta("csr-1"),
+			Spec: certificatesv1.CertificateSigningRequestSpec{SignerName: "kubernetes.io/kube-apiserver-client-kubelet",
+				Username: "system:node:node-1", ExpirationSeconds: ptr.To[int32](86400)},
+			Status: status}
+	}
+	conditions := func(types ...certificatesv1.RequestConditionType) []certificatesv1.CertificateSigningRequestCondition {
+		var cs []certificatesv1.CertificateSigningRequestCondition
+		for _, t := range types {
+			cs = append(cs, certificatesv1.CertificateSigningRequestCondition{Type: t})
+		}
+		return cs
+	}
+	row := func(condition string) []any {
+		return []any{"csr-1", "3h", "kubernetes.io/kube-apiserver-client-kubelet", "system:node:node-1", "24h", condition}
+	}
+	testRows(t, schema.GroupResource{Group: "certificates.k8s.io", Resource: "certificatesigningrequests"},
+		[]string{"Name", "Age", "SignerName", "Requestor", "RequestedDuration", "Condition"},
+		[]rowCase{
+			{name: "pending", obj: csr(certificatesv1.CertificateSigningRequestStatus{}), row: row("Pending")},
+			{
+				name: "approved and issued",
+				obj: csr(certificatesv1.CertificateSigningRequestStatus{
+					Conditions: conditions(certificatesv1.CertificateApproved), Certificate: []byte("pem")}),
+				row: row("Approved,Issued"),
+			},
+			{
+				name: "denied wins over approved",
+				obj: csr(certificatesv1.CertificateSigningRequestStatus{
+					Conditions: conditions(certificatesv1.CertificateApproved, certificatesv1.CertificateDenied)}),
+				row: row("Denied"),
+			},
+			{
+				name: "approved then failed",
+				obj: csr(certificatesv1.CertificateSigningRequestStatus{
+					Conditions: conditions(certificatesv1.CertificateApproved, certificatesv1.CertificateFailed)}),
+				row: row("Approved,Failed"),
+			},
+			{
+				name: "no signer or duration",
+				obj:  &certificatesv1.CertificateSigningRequest{ObjectMeta: objectMeta("csr-2")},
+				row:  []any{"csr-2", "3h", "<none>", "", "<none>", "Pending"},
+			},
+		})
+}

@@ -1,0 +1,13 @@
+// Command kubeshim is the one binary of kubeshim: `kubeshim server`,
+// `kubeshim agent`, `kubeshim up` and their helpers, one file per subcommand.
+package main
+
+import (
+	"os"
+
+	"k8s.io/component-base/cli"
+)
+
+func main() {
+	os.Exit(cli.Run(newRootCommand()))
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Every test CI runs: verify, then unit and integration tests (go test), then
+# the end-to-end tests against the built binary with stock kubectl.
+source "$(dirname "$0")/lib.sh"
+hack/ensure-host.sh test
+hack/verify-all.sh
+hack/build.sh
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+# -p 1: the integration packages each start a server with embedded etcd;
+# on 2 cores they are faster one after another than fighting.
+go test -ldflags "$LDFLAGS" -p 1 -count=1 -timeout 30m -v ./... 2>&1 | tee "$log" | grep -E '^(ok|FAIL|---|panic|\?)' || true
+status=${PIPESTATUS[0]}
+passed=$(grep -cE '^\s*--- PASS' "$log" || true)
+failed=$(grep -cE '^\s*--- FAIL' "$log" || true)
+skipped=$(grep -cE '^\s*--- SKIP' "$log" || true)
+if [[ $status -ne 0 ]]; then
+  grep -E -B2 -A20 -- '--- FAIL|panic:' "$log" | head -200 || true
+fi
+echo "go test: ${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"

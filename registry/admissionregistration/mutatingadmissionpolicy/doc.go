@@ -1,0 +1,2 @@
+// Package mutatingadmissionpolicy stores admissionregistration/v1 MutatingAdmissionPolicys (mutatingadmissionpolicies).
+package mutatingadmissionpolicy

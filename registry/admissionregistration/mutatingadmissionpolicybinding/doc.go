@@ -1,0 +1,2 @@
+// Package mutatingadmissionpolicybinding stores admissionregistration/v1 MutatingAdmissionPolicyBindings (mutatingadmissionpolicybindings).
+package mutatingadmissionpolicybinding

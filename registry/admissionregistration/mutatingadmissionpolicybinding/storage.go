@@ -1,0 +1,20 @@
+package mutatingadmissionpolicybinding
+
+import (
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubeshim/kubeshim/registry/resource"
+)
+
+// Definition is the mutatingadmissionpolicybindings resource.
+func Definition() resource.Definition {
+	return resource.Definition{
+		Resource:        admissionregistrationv1.Resource("mutatingadmissionpolicybindings"),
+		Singular:        "mutatingadmissionpolicybinding",
+		NamespaceScoped: false,
+		New:             func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicyBinding{} },
+		NewList:         func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicyBindingList{} },
+		Categories:      []string{"api-extensions"},
+	}
+}

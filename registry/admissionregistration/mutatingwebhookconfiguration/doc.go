@@ -1,0 +1,2 @@
+// Package mutatingwebhookconfiguration stores admissionregistration/v1 MutatingWebhookConfigurations (mutatingwebhookconfigurations).
+package mutatingwebhookconfiguration

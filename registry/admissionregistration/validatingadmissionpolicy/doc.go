@@ -1,0 +1,2 @@
+// Package validatingadmissionpolicy stores admissionregistration/v1 ValidatingAdmissionPolicys (validatingadmissionpolicies).
+package validatingadmissionpolicy

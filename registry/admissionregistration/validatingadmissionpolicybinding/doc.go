@@ -1,0 +1,2 @@
+// Package validatingadmissionpolicybinding stores admissionregistration/v1 ValidatingAdmissionPolicyBindings (validatingadmissionpolicybindings).
+package validatingadmissionpolicybinding

@@ -1,0 +1,2 @@
+// Package validatingwebhookconfiguration stores admissionregistration/v1 ValidatingWebhookConfigurations (validatingwebhookconfigurations).
+package validatingwebhookconfiguration

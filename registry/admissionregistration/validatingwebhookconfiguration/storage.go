@@ -1,0 +1,20 @@
+package validatingwebhookconfiguration
+
+import (
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubeshim/kubeshim/registry/resource"
+)
+
+// Definition is the validatingwebhookconfigurations resource.
+func Definition() resource.Definition {
+	return resource.Definition{
+		Resource:        admissionregistrationv1.Resource("validatingwebhookconfigurations"),
+		Singular:        "validatingwebhookconfiguration",
+		NamespaceScoped: false,
+		New:             func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} },
+		NewList:         func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfigurationList{} },
+		Categories:      []string{"api-extensions"},
+	}
+}

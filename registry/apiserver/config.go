@@ -1,0 +1,315 @@
+package apiserver
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsv1beta1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1beta1"
+	apiextensionsapiserver "k8s.io/apiextensions-apiserver/pkg/apiserver"
+	apiextensionsoptions "k8s.io/apiextensions-apiserver/pkg/cmd/server/options"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/authentication/group"
+	"k8s.io/apiserver/pkg/authentication/request/anonymous"
+	"k8s.io/apiserver/pkg/authentication/request/union"
+	x509request "k8s.io/apiserver/pkg/authentication/request/x509"
+	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
+	"k8s.io/apiserver/pkg/endpoints/discovery/aggregated"
+	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+	"k8s.io/apiserver/pkg/server/filters"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
+	serverstorage "k8s.io/apiserver/pkg/server/storage"
+	"k8s.io/apiserver/pkg/storage/storagebackend"
+	utilcompatibility "k8s.io/apiserver/pkg/util/compatibility"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+	apiregistrationv1beta1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1beta1"
+	aggregatorapiserver "k8s.io/kube-aggregator/pkg/apiserver"
+	aggregatorscheme "k8s.io/kube-aggregator/pkg/apiserver/scheme"
+	netutils "k8s.io/utils/net"
+
+	"github.com/kubeshim/kubeshim/apis/openapi"
+	"github.com/kubeshim/kubeshim/apis/scheme"
+	"github.com/kubeshim/kubeshim/registry/apiserver/pki"
+	"github.com/kubeshim/kubeshim/registry/etcd"
+)
+
+// Config is everything the three servers of the chain need.
+type Config struct {
+	Options *Options
+
+	Generic       *genericapiserver.RecommendedConfig
+	APIExtensions *apiextensionsapiserver.Config
+	Aggregator    *aggregatorapiserver.Config
+
+	// Etcd is the embedded member, nil with --etcd-servers.
+	Etcd *etcd.Etcd
+	// ServiceIPRange is --service-cluster-ip-range parsed.
+	ServiceIPRange *net.IPNet
+	// AdvertiseAddress is the address the kubernetes service points at.
+	AdvertiseAddress net.IP
+	// CA signs the cluster's certificates.
+	CA *pki.CA
+	// AdminCert and AdminKey are the admin client certificate files.
+	AdminCert, AdminKey string
+}
+
+// Complete fills in defaults that depend on the host.
+func (o *Options) Complete() error {
+	if o.AdvertiseAddress == nil || o.AdvertiseAddress.IsUnspecified() {
+		ip, err := defaultAddress(o.SecureServing.BindAddress)
+		if err != nil {
+			return fmt.Errorf("choose --advertise-address: %w", err)
+		}
+		o.AdvertiseAddress = ip
+	}
+	return nil
+}
+
+// Config builds the configuration, starting the embedded etcd unless
+// --etcd-servers is set. On error nothing is left running.
+func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
+	if errs := o.Validate(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	c := &Config{Options: o, AdvertiseAddress: o.AdvertiseAddress}
+	_, c.ServiceIPRange, _ = netutils.ParseCIDRSloppy(o.ServiceClusterIPRange)
+
+	if err := c.certificates(); err != nil {
+		return nil, err
+	}
+
+	servers := o.EtcdServers
+	if len(servers) == 0 {
+		c.Etcd, err = etcd.Start(ctx, etcd.Config{Dir: o.DataDir + "/etcd"})
+		if err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				c.Etcd.Close()
+			}
+		}()
+		servers = []string{c.Etcd.ClientURL()}
+	}
+
+	generic := genericapiserver.NewRecommendedConfig(scheme.Codecs)
+	generic.EffectiveVersion = utilcompatibility.DefaultBuildEffectiveVersion()
+	if err := o.SecureServing.ApplyTo(&generic.SecureServing, &generic.LoopbackClientConfig); err != nil {
+		return nil, fmt.Errorf("secure serving: %w", err)
+	}
+	generic.LoopbackClientConfig.ContentConfig.ContentType = "application/vnd.kubernetes.protobuf"
+	generic.LoopbackClientConfig.DisableCompression = true
+	generic.ExternalAddress = net.JoinHostPort(c.AdvertiseAddress.String(), fmt.Sprint(o.SecureServing.BindPort))
+
+	if err := c.authentication(&generic.Config); err != nil {
+		return nil, err
+	}
+	authz := authorizerfactory.NewAlwaysAllowAuthorizer()
+	generic.Authorization.Authorizer = authz
+	generic.RuleResolver = authz
+
+	namer := openapinamer.NewDefinitionNamer(scheme.Versioned, apiextensionsapiserver.Scheme, aggregatorscheme.Scheme)
+	generic.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
+	generic.OpenAPIConfig.Info.Title = "Kubernetes"
+	generic.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
+	generic.OpenAPIV3Config.Info.Title = "Kubernetes"
+	generic.LongRunningFunc = filters.BasicLongRunningRequestCheck(
+		sets.NewString("watch", "proxy"),
+		sets.NewString("attach", "exec", "proxy", "log", "portforward"),
+	)
+	generic.AggregatedDiscoveryGroupManager = aggregated.NewResourceManager("apis")
+
+	resourceConfig := serverstorage.NewResourceConfig()
+	for _, g := range scheme.Groups {
+		for _, v := range g.Versions {
+			resourceConfig.EnableVersions(v.GroupVersion)
+		}
+	}
+	resourceConfig.EnableVersions(apiextensionsv1.SchemeGroupVersion, apiregistrationv1.SchemeGroupVersion)
+	generic.MergedResourceConfig = resourceConfig
+
+	etcdOptions := genericoptions.NewEtcdOptions(storagebackend.NewDefaultConfig(o.EtcdPrefix, nil))
+	etcdOptions.StorageConfig.Transport.ServerList = servers
+	etcdOptions.DefaultStorageMediaType = "application/vnd.kubernetes.protobuf"
+	storageFactory := serverstorage.NewDefaultStorageFactory(
+		etcdOptions.StorageConfig,
+		etcdOptions.DefaultStorageMediaType,
+		scheme.Codecs,
+		serverstorage.NewDefaultResourceEncodingConfigForEffectiveVersion(scheme.Scheme, generic.EffectiveVersion),
+		resourceConfig,
+		nil,
+	)
+	if err := etcdOptions.ApplyWithStorageFactoryTo(storageFactory, &generic.Config); err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+
+	client, err := kubernetes.NewForConfig(generic.LoopbackClientConfig)
+	if err != nil {
+		return nil, fmt.Errorf("loopback client: %w", err)
+	}
+	generic.SharedInformerFactory = informers.NewSharedInformerFactory(client, 10*time.Minute)
+	dynamicClient, err := dynamic.NewForConfig(generic.LoopbackClientConfig)
+	if err != nil {
+		return nil, fmt.Errorf("loopback dynamic client: %w", err)
+	}
+	admission := genericoptions.NewAdmissionOptions()
+	if err := admission.ApplyTo(&generic.Config, generic.SharedInformerFactory, client, dynamicClient,
+		utilfeature.DefaultFeatureGate, generic.EffectiveVersion); err != nil {
+		return nil, fmt.Errorf("admission: %w", err)
+	}
+
+	c.Generic = generic
+	if c.APIExtensions, err = c.apiExtensionsConfig(*etcdOptions); err != nil {
+		return nil, err
+	}
+	if c.Aggregator, err = c.aggregatorConfig(*etcdOptions); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// apiExtensionsConfig derives the CRD server's configuration from the core
+// server's, as kube-apiserver does: same serving and auth, its own codec.
+func (c *Config) apiExtensionsConfig(etcdOptions genericoptions.EtcdOptions) (*apiextensionsapiserver.Config, error) {
+	generic := c.Generic.Config
+	generic.PostStartHooks = map[string]genericapiserver.PostStartHookConfigEntry{}
+	generic.RESTOptionsGetter = nil
+	etcdOptions.StorageConfig.Codec = apiextensionsapiserver.Codecs.LegacyCodec(apiextensionsv1beta1.SchemeGroupVersion, apiextensionsv1.SchemeGroupVersion)
+	etcdOptions.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(apiextensionsv1beta1.SchemeGroupVersion, schema.GroupKind{Group: apiextensionsv1beta1.GroupName})
+	etcdOptions.SkipHealthEndpoints = true
+	if err := etcdOptions.ApplyTo(&generic); err != nil {
+		return nil, fmt.Errorf("apiextensions storage: %w", err)
+	}
+	return &apiextensionsapiserver.Config{
+		GenericConfig: &genericapiserver.RecommendedConfig{Config: generic, SharedInformerFactory: c.Generic.SharedInformerFactory},
+		ExtraConfig: apiextensionsapiserver.ExtraConfig{
+			CRDRESTOptionsGetter: apiextensionsoptions.NewCRDRESTOptionsGetter(etcdOptions, generic.ResourceTransformers, generic.StorageObjectCountTracker),
+			MasterCount:          1,
+		},
+	}, nil
+}
+
+// aggregatorConfig derives the aggregator's configuration from the core
+// server's. The aggregator serves the merged OpenAPI itself.
+func (c *Config) aggregatorConfig(etcdOptions genericoptions.EtcdOptions) (*aggregatorapiserver.Config, error) {
+	generic := c.Generic.Config
+	generic.PostStartHooks = map[string]genericapiserver.PostStartHookConfigEntry{}
+	generic.RESTOptionsGetter = nil
+	generic.SkipOpenAPIInstallation = true
+	etcdOptions.StorageConfig.Codec = aggregatorscheme.Codecs.LegacyCodec(apiregistrationv1.SchemeGroupVersion, apiregistrationv1beta1.SchemeGroupVersion)
+	etcdOptions.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(apiregistrationv1.SchemeGroupVersion, schema.GroupKind{Group: apiregistrationv1beta1.GroupName})
+	etcdOptions.SkipHealthEndpoints = true
+	if err := etcdOptions.ApplyTo(&generic); err != nil {
+		return nil, fmt.Errorf("aggregator storage: %w", err)
+	}
+	services := c.Generic.SharedInformerFactory.Core().V1().Services().Lister()
+	loopback, err := url.Parse(c.Generic.LoopbackClientConfig.Host)
+	if err != nil {
+		return nil, fmt.Errorf("loopback address: %w", err)
+	}
+	return &aggregatorapiserver.Config{
+		GenericConfig: &genericapiserver.RecommendedConfig{Config: generic, SharedInformerFactory: c.Generic.SharedInformerFactory},
+		ExtraConfig: aggregatorapiserver.ExtraConfig{
+			// An aggregated API behind the kubernetes service is this
+			// server: reach it over loopback, as kube-apiserver does.
+			ServiceResolver: aggregatorapiserver.NewLoopbackServiceResolver(aggregatorapiserver.NewClusterIPServiceResolver(services), loopback),
+		},
+	}, nil
+}
+
+// certificates loads or creates the CA, the serving certificate and the
+// admin client certificate.
+func (c *Config) certificates() error {
+	dir := c.Options.pkiDir()
+	ca, err := pki.LoadOrCreateCA(dir, "ca", "kubeshim-ca")
+	if err != nil {
+		return err
+	}
+	c.CA = ca
+	first, err := firstIP(c.ServiceIPRange)
+	if err != nil {
+		return err
+	}
+	hostname, _ := os.Hostname()
+	ips := []net.IP{net.ParseIP("127.0.0.1"), first, c.AdvertiseAddress}
+	if b := c.Options.SecureServing.BindAddress; b != nil && !b.IsUnspecified() {
+		ips = append(ips, b)
+	}
+	dns := []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}
+	if hostname != "" {
+		dns = append(dns, strings.ToLower(hostname))
+	}
+	certFile, keyFile, err := ca.Issue(dir, "apiserver", pki.Request{
+		CommonName: "kube-apiserver", DNSNames: dns, IPs: ips,
+		Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	})
+	if err != nil {
+		return err
+	}
+	c.Options.SecureServing.ServerCert.CertKey.CertFile = certFile
+	c.Options.SecureServing.ServerCert.CertKey.KeyFile = keyFile
+	c.AdminCert, c.AdminKey, err = ca.Issue(dir, "admin", pki.Request{
+		CommonName: "kubernetes-admin", Organization: []string{"system:masters"},
+		Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	return err
+}
+
+// authentication accepts client certificates signed by the cluster CA and,
+// as kube-apiserver does by default, anonymous requests.
+func (c *Config) authentication(generic *genericapiserver.Config) error {
+	ca, err := dynamiccertificates.NewDynamicCAContentFromFile("client-ca", c.CA.CertFile)
+	if err != nil {
+		return fmt.Errorf("client CA: %w", err)
+	}
+	if err := generic.Authentication.ApplyClientCert(ca, generic.SecureServing); err != nil {
+		return fmt.Errorf("client CA: %w", err)
+	}
+	certs := x509request.NewDynamic(ca.VerifyOptions, x509request.CommonNameUserConversion)
+	generic.Authentication.Authenticator = union.NewFailOnError(
+		group.NewAuthenticatedGroupAdder(union.New(authenticator.Request(certs))),
+		anonymous.NewAuthenticator(nil),
+	)
+	return nil
+}
+
+func firstIP(cidr *net.IPNet) (net.IP, error) {
+	ip, err := netutils.GetIndexedIP(cidr, 1)
+	if err != nil {
+		return nil, fmt.Errorf("first IP of %s: %w", cidr, err)
+	}
+	return ip, nil
+}
+
+func defaultAddress(bind net.IP) (net.IP, error) {
+	if bind != nil && !bind.IsUnspecified() && !bind.IsLoopback() {
+		return bind, nil
+	}
+	ip, err := utilnet.ChooseHostInterface()
+	if err != nil {
+		klog.Background().Info("No default interface address; the kubernetes service will point at 127.0.0.1", "err", err)
+		return net.ParseIP("127.0.0.1"), nil
+	}
+	return ip, nil
+}

@@ -1,0 +1,110 @@
+package apiserver
+
+import (
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
+	netutils "k8s.io/utils/net"
+)
+
+// Options are the flags of `kubeshim server`.
+type Options struct {
+	// DataDir holds etcd's data (unless EtcdServers is set), the PKI and
+	// admin.kubeconfig.
+	DataDir string
+	// EtcdServers are the URLs of an external etcd; empty means embedded.
+	EtcdServers []string
+	// EtcdPrefix is the key prefix of every object in etcd.
+	EtcdPrefix string
+	// Disable lists roles left out of this process: scheduler, controllers.
+	Disable []string
+	// ServiceClusterIPRange is the CIDR service IPs are allocated from.
+	ServiceClusterIPRange string
+	// ServiceNodePortRange is the port range node ports are allocated from.
+	ServiceNodePortRange utilnet.PortRange
+	// AdvertiseAddress is the address the kubernetes service's endpoints
+	// name; empty means the host's default interface address.
+	AdvertiseAddress net.IP
+
+	SecureServing *genericoptions.SecureServingOptionsWithLoopback
+}
+
+// NewOptions returns the defaults.
+func NewOptions() *Options {
+	o := &Options{
+		DataDir:               "/var/lib/kubeshim",
+		EtcdPrefix:            "/registry",
+		ServiceClusterIPRange: "10.96.0.0/12",
+		ServiceNodePortRange:  utilnet.PortRange{Base: 30000, Size: 2768},
+		SecureServing:         genericoptions.NewSecureServingOptions().WithLoopback(),
+	}
+	o.SecureServing.BindPort = 6443
+	return o
+}
+
+// AddFlags adds the options to fs.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "Directory for etcd data (when embedded), certificates and admin.kubeconfig.")
+	fs.StringSliceVar(&o.EtcdServers, "etcd-servers", o.EtcdServers, "URLs of an external etcd cluster; empty runs an embedded etcd under <data-dir>/etcd.")
+	fs.StringVar(&o.EtcdPrefix, "etcd-prefix", o.EtcdPrefix, "Prefix of every key in etcd.")
+	fs.StringSliceVar(&o.Disable, "disable", o.Disable, "Roles to leave out of this process: scheduler, controllers.")
+	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "CIDR from which service cluster IPs are allocated.")
+	fs.Var(&o.ServiceNodePortRange, "service-node-port-range", "Port range reserved for services with NodePort visibility, e.g. '30000-32767'.")
+	fs.IPVar(&o.AdvertiseAddress, "advertise-address", o.AdvertiseAddress, "Address the kubernetes service's endpoints name; defaults to the host's default interface address.")
+	fs.IPVar(&o.SecureServing.BindAddress, "bind-address", o.SecureServing.BindAddress, "Address to serve HTTPS on.")
+	fs.IntVar(&o.SecureServing.BindPort, "secure-port", o.SecureServing.BindPort, "Port to serve HTTPS on.")
+}
+
+// Validate reports every invalid option.
+func (o *Options) Validate() []error {
+	var errs []error
+	if o.DataDir == "" {
+		errs = append(errs, fmt.Errorf("--data-dir must not be empty"))
+	}
+	for _, role := range o.Disable {
+		switch role {
+		case RoleScheduler, RoleControllers:
+		default:
+			errs = append(errs, fmt.Errorf("--disable: unknown role %q (known: %s, %s)", role, RoleScheduler, RoleControllers))
+		}
+	}
+	if _, _, err := netutils.ParseCIDRSloppy(o.ServiceClusterIPRange); err != nil {
+		errs = append(errs, fmt.Errorf("--service-cluster-ip-range: %w", err))
+	}
+	if o.ServiceNodePortRange.Size <= 0 {
+		errs = append(errs, fmt.Errorf("--service-node-port-range must not be empty"))
+	}
+	for _, s := range o.EtcdServers {
+		if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
+			errs = append(errs, fmt.Errorf("--etcd-servers: %q is not an http(s) URL", s))
+		}
+	}
+	errs = append(errs, o.SecureServing.Validate()...)
+	return errs
+}
+
+// Roles a server process can leave out.
+const (
+	RoleScheduler   = "scheduler"
+	RoleControllers = "controllers"
+)
+
+// Enabled reports whether role runs in this process.
+func (o *Options) Enabled(role string) bool {
+	for _, r := range o.Disable {
+		if r == role {
+			return false
+		}
+	}
+	return true
+}
+
+func (o *Options) pkiDir() string { return filepath.Join(o.DataDir, "pki") }
+
+// KubeconfigPath is where the server writes the admin kubeconfig.
+func (o *Options) KubeconfigPath() string { return filepath.Join(o.DataDir, "admin.kubeconfig") }

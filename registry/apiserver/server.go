@@ -1,0 +1,88 @@
+package apiserver
+
+import (
+	"context"
+	"fmt"
+
+	genericapifilters "k8s.io/apiserver/pkg/endpoints/filters"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/util/notfoundhandler"
+	"k8s.io/klog/v2"
+	aggregatorapiserver "k8s.io/kube-aggregator/pkg/apiserver"
+
+	"github.com/kubeshim/kubeshim/registry/etcd"
+)
+
+// CompletedConfig can only be made by Config.Complete.
+type CompletedConfig struct{ *completedConfig }
+
+type completedConfig struct{ *Config }
+
+// Complete returns the configuration ready for New.
+func (c *Config) Complete() CompletedConfig { return CompletedConfig{&completedConfig{c}} }
+
+// Server is the whole chain.
+type Server struct {
+	config     *Config
+	aggregator *aggregatorapiserver.APIAggregator
+	etcd       *etcd.Etcd
+}
+
+// New builds the chain: aggregator → core → apiextensions.
+func (c CompletedConfig) New() (*Server, error) {
+	notFound := notfoundhandler.New(c.Generic.Serializer, genericapifilters.NoMuxAndDiscoveryIncompleteKey)
+	crds, err := c.APIExtensions.Complete().New(genericapiserver.NewEmptyDelegateWithCustomHandler(notFound))
+	if err != nil {
+		return nil, fmt.Errorf("apiextensions server: %w", err)
+	}
+	core, err := c.Generic.Complete().New("kubeshim", crds.GenericAPIServer)
+	if err != nil {
+		return nil, fmt.Errorf("core server: %w", err)
+	}
+	if err := installAPIGroups(core, c.Config); err != nil {
+		return nil, err
+	}
+	if err := installBootstrap(core, c.Config); err != nil {
+		return nil, err
+	}
+	aggConfig := c.Aggregator.Complete()
+	agg, err := aggConfig.NewWithDelegate(core)
+	if err != nil {
+		return nil, fmt.Errorf("aggregator: %w", err)
+	}
+	if err := installAutoRegistration(agg, aggConfig, core, crds.Informers.Apiextensions().V1().CustomResourceDefinitions()); err != nil {
+		return nil, fmt.Errorf("aggregator: %w", err)
+	}
+	return &Server{config: c.Config, aggregator: agg, etcd: c.Etcd}, nil
+}
+
+// Run serves until ctx is done, then shuts down in order: the API server
+// drains its requests first, and only then is the embedded etcd closed, so
+// every write a client saw acknowledged is on disk.
+func (s *Server) Run(ctx context.Context) error {
+	defer func() {
+		if s.etcd != nil {
+			s.etcd.Close()
+			klog.FromContext(ctx).Info("Embedded etcd stopped")
+		}
+	}()
+	if err := WriteKubeconfig(s.config); err != nil {
+		return err
+	}
+	prepared, err := s.aggregator.PrepareRun()
+	if err != nil {
+		return fmt.Errorf("prepare API server: %w", err)
+	}
+	errCh := make(chan error, 1)
+	go func() { errCh <- prepared.Run(ctx) }()
+	var etcdErr <-chan error
+	if s.etcd != nil {
+		etcdErr = s.etcd.Err()
+	}
+	select {
+	case err := <-errCh:
+		return err
+	case err := <-etcdErr:
+		return fmt.Errorf("embedded etcd: %w", err)
+	}
+}

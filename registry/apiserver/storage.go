@@ -1,0 +1,180 @@
+package apiserver
+
+import (
+	"fmt"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	certificatesv1 "k8s.io/api/certificates/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+
+	"github.com/kubeshim/kubeshim/apis/scheme"
+	"github.com/kubeshim/kubeshim/registry/admissionregistration/mutatingadmissionpolicy"
+	"github.com/kubeshim/kubeshim/registry/admissionregistration/mutatingadmissionpolicybinding"
+	"github.com/kubeshim/kubeshim/registry/admissionregistration/mutatingwebhookconfiguration"
+	"github.com/kubeshim/kubeshim/registry/admissionregistration/validatingadmissionpolicy"
+	"github.com/kubeshim/kubeshim/registry/admissionregistration/validatingadmissionpolicybinding"
+	"github.com/kubeshim/kubeshim/registry/admissionregistration/validatingwebhookconfiguration"
+	"github.com/kubeshim/kubeshim/registry/apps/controllerrevision"
+	"github.com/kubeshim/kubeshim/registry/apps/daemonset"
+	"github.com/kubeshim/kubeshim/registry/apps/deployment"
+	"github.com/kubeshim/kubeshim/registry/apps/replicaset"
+	"github.com/kubeshim/kubeshim/registry/apps/statefulset"
+	"github.com/kubeshim/kubeshim/registry/autoscaling/horizontalpodautoscaler"
+	"github.com/kubeshim/kubeshim/registry/batch/cronjob"
+	"github.com/kubeshim/kubeshim/registry/batch/job"
+	"github.com/kubeshim/kubeshim/registry/certificates/certificatesigningrequest"
+	"github.com/kubeshim/kubeshim/registry/coordination/lease"
+	"github.com/kubeshim/kubeshim/registry/core/configmap"
+	"github.com/kubeshim/kubeshim/registry/core/endpoints"
+	"github.com/kubeshim/kubeshim/registry/core/event"
+	"github.com/kubeshim/kubeshim/registry/core/limitrange"
+	"github.com/kubeshim/kubeshim/registry/core/namespace"
+	"github.com/kubeshim/kubeshim/registry/core/node"
+	"github.com/kubeshim/kubeshim/registry/core/persistentvolume"
+	"github.com/kubeshim/kubeshim/registry/core/persistentvolumeclaim"
+	"github.com/kubeshim/kubeshim/registry/core/pod"
+	"github.com/kubeshim/kubeshim/registry/core/podtemplate"
+	"github.com/kubeshim/kubeshim/registry/core/replicationcontroller"
+	"github.com/kubeshim/kubeshim/registry/core/resourcequota"
+	"github.com/kubeshim/kubeshim/registry/core/secret"
+	"github.com/kubeshim/kubeshim/registry/core/service"
+	"github.com/kubeshim/kubeshim/registry/core/serviceaccount"
+	"github.com/kubeshim/kubeshim/registry/discovery/endpointslice"
+	eventsevent "github.com/kubeshim/kubeshim/registry/events/event"
+	"github.com/kubeshim/kubeshim/registry/networking/ingress"
+	"github.com/kubeshim/kubeshim/registry/networking/ingressclass"
+	"github.com/kubeshim/kubeshim/registry/networking/networkpolicy"
+	"github.com/kubeshim/kubeshim/registry/node/runtimeclass"
+	"github.com/kubeshim/kubeshim/registry/policy/poddisruptionbudget"
+	"github.com/kubeshim/kubeshim/registry/rbac/clusterrole"
+	"github.com/kubeshim/kubeshim/registry/rbac/clusterrolebinding"
+	"github.com/kubeshim/kubeshim/registry/rbac/role"
+	"github.com/kubeshim/kubeshim/registry/rbac/rolebinding"
+	"github.com/kubeshim/kubeshim/registry/resource"
+	"github.com/kubeshim/kubeshim/registry/scheduling/priorityclass"
+	"github.com/kubeshim/kubeshim/registry/storage/csidriver"
+	"github.com/kubeshim/kubeshim/registry/storage/csinode"
+	"github.com/kubeshim/kubeshim/registry/storage/storageclass"
+	"github.com/kubeshim/kubeshim/registry/storage/volumeattachment"
+)
+
+// groupVersion is the storage of one served group version.
+type groupVersion struct {
+	gv   schema.GroupVersion
+	defs []resource.Definition
+	// custom builds the storage of resources with more than a Definition.
+	custom []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error)
+}
+
+// served lists every stored resource by group version.
+func served() []groupVersion {
+	return []groupVersion{
+		{gv: corev1.SchemeGroupVersion, defs: []resource.Definition{
+			pod.Definition(), service.Definition(), endpoints.Definition(),
+			node.Definition(), configmap.Definition(), secret.Definition(), serviceaccount.Definition(),
+			event.Definition(), limitrange.Definition(), resourcequota.Definition(),
+			persistentvolume.Definition(), persistentvolumeclaim.Definition(), podtemplate.Definition(),
+			replicationcontroller.Definition(),
+		}, custom: []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error){namespace.NewStorage}},
+		{gv: appsv1.SchemeGroupVersion, defs: []resource.Definition{
+			deployment.Definition(), replicaset.Definition(), statefulset.Definition(),
+			daemonset.Definition(), controllerrevision.Definition(),
+		}},
+		{gv: batchv1.SchemeGroupVersion, defs: []resource.Definition{job.Definition(), cronjob.Definition()}},
+		{gv: autoscalingv2.SchemeGroupVersion, defs: []resource.Definition{horizontalpodautoscaler.Definition()}},
+		{gv: discoveryv1.SchemeGroupVersion, defs: []resource.Definition{endpointslice.Definition()}},
+		{gv: coordinationv1.SchemeGroupVersion, defs: []resource.Definition{lease.Definition()}},
+		{gv: networkingv1.SchemeGroupVersion, defs: []resource.Definition{
+			ingress.Definition(), ingressclass.Definition(), networkpolicy.Definition(),
+		}},
+		{gv: policyv1.SchemeGroupVersion, defs: []resource.Definition{poddisruptionbudget.Definition()}},
+		{gv: rbacv1.SchemeGroupVersion, defs: []resource.Definition{
+			role.Definition(), rolebinding.Definition(), clusterrole.Definition(), clusterrolebinding.Definition(),
+		}},
+		{gv: schedulingv1.SchemeGroupVersion, defs: []resource.Definition{priorityclass.Definition()}},
+		{gv: nodev1.SchemeGroupVersion, defs: []resource.Definition{runtimeclass.Definition()}},
+		{gv: eventsv1.SchemeGroupVersion, defs: []resource.Definition{eventsevent.Definition()}},
+		{gv: storagev1.SchemeGroupVersion, defs: []resource.Definition{
+			storageclass.Definition(), csidriver.Definition(), csinode.Definition(), volumeattachment.Definition(),
+		}},
+		{gv: certificatesv1.SchemeGroupVersion, defs: []resource.Definition{certificatesigningrequest.Definition()}},
+		{gv: admissionregistrationv1.SchemeGroupVersion, defs: []resource.Definition{
+			validatingwebhookconfiguration.Definition(), mutatingwebhookconfiguration.Definition(),
+			validatingadmissionpolicy.Definition(), validatingadmissionpolicybinding.Definition(),
+			mutatingadmissionpolicy.Definition(), mutatingadmissionpolicybinding.Definition(),
+		}},
+	}
+}
+
+// installAPIGroups builds every resource's storage and installs the groups
+// on the core server.
+func installAPIGroups(s *genericapiserver.GenericAPIServer, c *Config) error {
+	optsGetter := c.Generic.RESTOptionsGetter
+	groups := map[string]*genericapiserver.APIGroupInfo{}
+	var order []string
+	for _, v := range served() {
+		storage, err := storageFor(v, optsGetter)
+		if err != nil {
+			return err
+		}
+		info, ok := groups[v.gv.Group]
+		if !ok {
+			i := genericapiserver.NewDefaultAPIGroupInfo(v.gv.Group, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+			info = &i
+			groups[v.gv.Group] = info
+			order = append(order, v.gv.Group)
+		}
+		info.VersionedResourcesStorageMap[v.gv.Version] = storage
+	}
+	legacy := groups[""]
+	if err := s.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, legacy); err != nil {
+		return fmt.Errorf("install core/v1: %w", err)
+	}
+	var infos []*genericapiserver.APIGroupInfo
+	for _, g := range order[1:] {
+		infos = append(infos, groups[g])
+	}
+	if err := s.InstallAPIGroups(infos...); err != nil {
+		return fmt.Errorf("install API groups: %w", err)
+	}
+	return nil
+}
+
+func storageFor(v groupVersion, optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
+	out := map[string]rest.Storage{}
+	for _, def := range v.defs {
+		s, err := resource.New(def, v.gv.String(), optsGetter)
+		if err != nil {
+			return nil, err
+		}
+		for path, st := range s.Map() {
+			out[path] = st
+		}
+	}
+	for _, build := range v.custom {
+		m, err := build(optsGetter)
+		if err != nil {
+			return nil, err
+		}
+		for path, st := range m {
+			out[path] = st
+		}
+	}
+	return out, nil
+}

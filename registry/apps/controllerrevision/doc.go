@@ -1,0 +1,2 @@
+// Package controllerrevision stores apps/v1 ControllerRevisions (controllerrevisions).
+package controllerrevision

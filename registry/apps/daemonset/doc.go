@@ -1,0 +1,2 @@
+// Package daemonset stores apps/v1 DaemonSets (daemonsets).
+package daemonset

@@ -1,0 +1,2 @@
+// Package deployment stores apps/v1 Deployments (deployments).
+package deployment

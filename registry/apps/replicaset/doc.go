@@ -1,0 +1,2 @@
+// Package replicaset stores apps/v1 ReplicaSets (replicasets).
+package replicaset

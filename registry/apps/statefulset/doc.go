@@ -1,0 +1,2 @@
+// Package statefulset stores apps/v1 StatefulSets (statefulsets).
+package statefulset

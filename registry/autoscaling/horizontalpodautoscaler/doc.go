@@ -1,0 +1,2 @@
+// Package horizontalpodautoscaler stores autoscaling/v2 HorizontalPodAutoscalers (horizontalpodautoscalers).
+package horizontalpodautoscaler

@@ -1,0 +1,2 @@
+// Package cronjob stores batch/v1 CronJobs (cronjobs).
+package cronjob

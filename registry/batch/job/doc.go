@@ -1,0 +1,2 @@
+// Package job stores batch/v1 Jobs (jobs).
+package job

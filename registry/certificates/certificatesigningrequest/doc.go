@@ -1,0 +1,2 @@
+// Package certificatesigningrequest stores certificates/v1 CertificateSigningRequests (certificatesigningrequests).
+package certificatesigningrequest

@@ -1,0 +1,2 @@
+// Package lease stores coordination/v1 Leases (leases).
+package lease

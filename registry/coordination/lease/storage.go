@@ -1,0 +1,19 @@
+package lease
+
+import (
+	coordinationv1 "k8s.io/api/coordination/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubeshim/kubeshim/registry/resource"
+)
+
+// Definition is the leases resource.
+func Definition() resource.Definition {
+	return resource.Definition{
+		Resource:        coordinationv1.Resource("leases"),
+		Singular:        "lease",
+		NamespaceScoped: true,
+		New:             func() runtime.Object { return &coordinationv1.Lease{} },
+		NewList:         func() runtime.Object { return &coordinationv1.LeaseList{} },
+	}
+}

@@ -1,0 +1,2 @@
+// Package configmap stores core/v1 ConfigMaps (configmaps).
+package configmap

@@ -1,0 +1,2 @@
+// Package endpoints stores core/v1 Endpointss (endpoints).
+package endpoints

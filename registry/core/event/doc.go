@@ -1,0 +1,2 @@
+// Package event stores core/v1 Events (events).
+package event

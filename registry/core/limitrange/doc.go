@@ -1,0 +1,2 @@
+// Package limitrange stores core/v1 LimitRanges (limitranges).
+package limitrange

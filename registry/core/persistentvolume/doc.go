@@ -1,0 +1,2 @@
+// Package persistentvolume stores core/v1 PersistentVolumes (persistentvolumes).
+package persistentvolume

@@ -1,0 +1,2 @@
+// Package persistentvolumeclaim stores core/v1 PersistentVolumeClaims (persistentvolumeclaims).
+package persistentvolumeclaim

@@ -1,0 +1,56 @@
+package pod
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubeshim/kubeshim/apis/core"
+	"github.com/kubeshim/kubeshim/registry/resource"
+)
+
+// Definition is the pods resource.
+func Definition() resource.Definition {
+	return resource.Definition{
+		Resource:            corev1.Resource("pods"),
+		Singular:            "pod",
+		NamespaceScoped:     true,
+		New:                 func() runtime.Object { return &corev1.Pod{} },
+		NewList:             func() runtime.Object { return &corev1.PodList{} },
+		ShortNames:          []string{"po"},
+		Categories:          []string{"all"},
+		Status:              true,
+		Fields:              core.PodFields,
+		PrepareForCreate:    prepareForCreate,
+		CheckGracefulDelete: checkGracefulDelete,
+	}
+}
+
+func prepareForCreate(_ context.Context, obj runtime.Object) {
+	pod := obj.(*corev1.Pod)
+	pod.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: core.QOSClass(pod)}
+}
+
+// checkGracefulDelete gives the pod its grace period: the request's, else
+// the pod's terminationGracePeriodSeconds. A pod no node runs (unscheduled,
+// or already terminated) has nobody to wait for and goes at once, as
+// upstream.
+func checkGracefulDelete(_ context.Context, obj runtime.Object, options *metav1.DeleteOptions) bool {
+	if options == nil {
+		return false
+	}
+	pod := obj.(*corev1.Pod)
+	period := int64(0)
+	if options.GracePeriodSeconds != nil {
+		period = *options.GracePeriodSeconds
+	} else if pod.Spec.TerminationGracePeriodSeconds != nil {
+		period = *pod.Spec.TerminationGracePeriodSeconds
+	}
+	if pod.Spec.NodeName == "" || pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+		period = 0
+	}
+	options.GracePeriodSeconds = &period
+	return true
+}

@@ -1,0 +1,2 @@
+// Package podtemplate stores core/v1 PodTemplates (podtemplates).
+package podtemplate

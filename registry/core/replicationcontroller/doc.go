@@ -1,0 +1,2 @@
+// Package replicationcontroller stores core/v1 ReplicationControllers (replicationcontrollers).
+package replicationcontroller

@@ -1,0 +1,2 @@
+// Package resourcequota stores core/v1 ResourceQuotas (resourcequotas).
+package resourcequota

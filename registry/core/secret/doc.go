@@ -1,0 +1,2 @@
+// Package secret stores core/v1 Secrets (secrets).
+package secret

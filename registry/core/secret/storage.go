@@ -1,0 +1,21 @@
+package secret
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubeshim/kubeshim/apis/core"
+	"github.com/kubeshim/kubeshim/registry/resource"
+)
+
+// Definition is the secrets resource.
+func Definition() resource.Definition {
+	return resource.Definition{
+		Resource:        corev1.Resource("secrets"),
+		Singular:        "secret",
+		NamespaceScoped: true,
+		New:             func() runtime.Object { return &corev1.Secret{} },
+		Fields:          core.SecretFields,
+		NewList:         func() runtime.Object { return &corev1.SecretList{} },
+	}
+}

@@ -1,0 +1,2 @@
+// Package service stores core/v1 Services.
+package service

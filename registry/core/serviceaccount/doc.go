@@ -1,0 +1,2 @@
+// Package serviceaccount stores core/v1 ServiceAccounts (serviceaccounts).
+package serviceaccount

@@ -1,0 +1,2 @@
+// Package endpointslice stores discovery/v1 EndpointSlices (endpointslices).
+package endpointslice

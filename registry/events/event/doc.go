@@ -1,0 +1,2 @@
+// Package event stores events/v1 Events (events).
+package event

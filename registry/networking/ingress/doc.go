@@ -1,0 +1,2 @@
+// Package ingress stores networking/v1 Ingresss (ingresses).
+package ingress

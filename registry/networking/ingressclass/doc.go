@@ -1,0 +1,2 @@
+// Package ingressclass stores networking/v1 IngressClasss (ingressclasses).
+package ingressclass

@@ -1,0 +1,2 @@
+// Package networkpolicy stores networking/v1 NetworkPolicys (networkpolicies).
+package networkpolicy

@@ -1,0 +1,2 @@
+// Package runtimeclass stores node/v1 RuntimeClasss (runtimeclasses).
+package runtimeclass

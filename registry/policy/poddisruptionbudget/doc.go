@@ -1,0 +1,2 @@
+// Package poddisruptionbudget stores policy/v1 PodDisruptionBudgets (poddisruptionbudgets).
+package poddisruptionbudget

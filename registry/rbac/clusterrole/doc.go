@@ -1,0 +1,2 @@
+// Package clusterrole stores rbac/v1 ClusterRoles (clusterroles).
+package clusterrole

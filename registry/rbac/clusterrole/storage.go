@@ -1,0 +1,19 @@
+package clusterrole
+
+import (
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubeshim/kubeshim/registry/resource"
+)
+
+// Definition is the clusterroles resource.
+func Definition() resource.Definition {
+	return resource.Definition{
+		Resource:        rbacv1.Resource("clusterroles"),
+		Singular:        "clusterrole",
+		NamespaceScoped: false,
+		New:             func() runtime.Object { return &rbacv1.ClusterRole{} },
+		NewList:         func() runtime.Object { return &rbacv1.ClusterRoleList{} },
+	}
+}

@@ -1,0 +1,2 @@
+// Package clusterrolebinding stores rbac/v1 ClusterRoleBindings (clusterrolebindings).
+package clusterrolebinding

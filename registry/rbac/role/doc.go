@@ -1,0 +1,2 @@
+// Package role stores rbac/v1 Roles (roles).
+package role

@@ -1,0 +1,19 @@
+package role
+
+import (
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubeshim/kubeshim/registry/resource"
+)
+
+// Definition is the roles resource.
+func Definition() resource.Definition {
+	return resource.Definition{
+		Resource:        rbacv1.Resource("roles"),
+		Singular:        "role",
+		NamespaceScoped: true,
+		New:             func() runtime.Object { return &rbacv1.Role{} },
+		NewList:         func() runtime.Object { return &rbacv1.RoleList{} },
+	}
+}

@@ -1,0 +1,2 @@
+// Package rolebinding stores rbac/v1 RoleBindings (rolebindings).
+package rolebinding

@@ -1,0 +1,75 @@
+package resource
+
+import (
+	"context"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/rest"
+
+	"github.com/kubeshim/kubeshim/apis/fieldselector"
+)
+
+// Definition is what one resource declares about itself.
+type Definition struct {
+	// Resource is the group and plural name, e.g. {Group: "apps", Resource: "deployments"}.
+	Resource schema.GroupResource
+	// Singular is the singular name, e.g. "deployment".
+	Singular        string
+	NamespaceScoped bool
+	New             func() runtime.Object
+	NewList         func() runtime.Object
+	ShortNames      []string
+	Categories      []string
+
+	// Validate is the kind's validation on create. Without it, the name must
+	// be a DNS subdomain, the rule of most kinds.
+	Validate func(ctx context.Context, obj runtime.Object) field.ErrorList
+	// ValidateUpdate is the kind's validation on update. Without it, the new
+	// object is validated as on create.
+	ValidateUpdate func(ctx context.Context, obj, old runtime.Object) field.ErrorList
+	// ValidateStatusUpdate validates an update through the status
+	// subresource. Without it, status updates are not validated beyond
+	// metadata.
+	ValidateStatusUpdate func(ctx context.Context, obj, old runtime.Object) field.ErrorList
+
+	// PrepareForCreate runs after the common create rules.
+	PrepareForCreate func(ctx context.Context, obj runtime.Object)
+	// PrepareForUpdate runs after the common update rules.
+	PrepareForUpdate func(ctx context.Context, obj, old runtime.Object)
+	// PrepareForStatusUpdate runs after the common status update rules.
+	PrepareForStatusUpdate func(ctx context.Context, obj, old runtime.Object)
+
+	// Status serves a status subresource: the main resource then keeps the
+	// stored status and the subresource changes nothing else.
+	Status bool
+	// KeepStatusOnCreate keeps the status a create request brings (nodes:
+	// the agent registers its node with its status).
+	KeepStatusOnCreate bool
+	// Scale serves a scale subresource.
+	Scale *Scale
+
+	// Fields are the kind's selectable fields beyond metadata.name and
+	// metadata.namespace.
+	Fields fieldselector.Func
+
+	// AllowCreateOnUpdate lets a PUT create the object (upstream allows it
+	// for a few kinds: leases, endpoints, events...).
+	AllowCreateOnUpdate bool
+	// CheckGracefulDelete, if set, decides a graceful deletion as
+	// rest.RESTGracefulDeleteStrategy does.
+	CheckGracefulDelete func(ctx context.Context, obj runtime.Object, options *metav1.DeleteOptions) bool
+	// TableConvertor prints the kind for `kubectl get`; the default is
+	// upstream's per-resource columns from apis/printers.
+	TableConvertor rest.TableConvertor
+}
+
+// Scale serves a scale subresource over spec.replicas (a *int32) and
+// status.replicas (an int32), the fields every scalable kind has.
+type Scale struct {
+	// Selector is the label selector of the kind's pods, for the scale's
+	// status.selector.
+	Selector func(obj runtime.Object) (*metav1.LabelSelector, error)
+}

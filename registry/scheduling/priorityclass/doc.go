@@ -1,0 +1,2 @@
+// Package priorityclass stores scheduling/v1 PriorityClasss (priorityclasses).
+package priorityclass

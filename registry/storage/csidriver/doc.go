@@ -1,0 +1,2 @@
+// Package csidriver stores storage/v1 CSIDrivers (csidrivers).
+package csidriver

@@ -1,0 +1,2 @@
+// Package csinode stores storage/v1 CSINodes (csinodes).
+package csinode

@@ -1,0 +1,19 @@
+package csinode
+
+import (
+	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubeshim/kubeshim/registry/resource"
+)
+
+// Definition is the csinodes resource.
+func Definition() resource.Definition {
+	return resource.Definition{
+		Resource:        storagev1.Resource("csinodes"),
+		Singular:        "csinode",
+		NamespaceScoped: false,
+		New:             func() runtime.Object { return &storagev1.CSINode{} },
+		NewList:         func() runtime.Object { return &storagev1.CSINodeList{} },
+	}
+}

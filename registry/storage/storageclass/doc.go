@@ -1,0 +1,2 @@
+// Package storageclass stores storage/v1 StorageClasss (storageclasses).
+package storageclass

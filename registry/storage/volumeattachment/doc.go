@@ -1,0 +1,2 @@
+// Package volumeattachment stores storage/v1 VolumeAttachments (volumeattachments).
+package volumeattachment
