@@ -455,10 +455,11 @@ func ValidateEvent(e *corev1.Event) field.ErrorList {
 	return allErrs
 }
 
-// ValidateEventUpdate validates an update of a core/v1 event: upstream only
-// re-applies the legacy create rules to the new object.
+// ValidateEventUpdate validates an update of a core/v1 event: upstream
+// re-applies only the legacy create rules, and the generic metadata rules.
 func ValidateEventUpdate(e, old *corev1.Event) field.ErrorList {
-	return ValidateEvent(e)
+	allErrs := apimachineryvalidation.ValidateObjectMetaUpdate(&e.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))
+	return append(allErrs, ValidateEvent(e)...)
 }
 
 // LimitRange.

@@ -109,6 +109,16 @@ func ValidatePodUpdate(pod, old *corev1.Pod) field.ErrorList {
 	if g := old.Spec.TerminationGracePeriodSeconds; g != nil && *g < 0 && munged.TerminationGracePeriodSeconds != nil && *munged.TerminationGracePeriodSeconds == 1 {
 		munged.TerminationGracePeriodSeconds = g
 	}
+	// A pod still gated from scheduling may gain node selector entries.
+	if len(old.Spec.SchedulingGates) > 0 && !semanticEqual(munged.NodeSelector, old.Spec.NodeSelector) {
+		for k, v := range old.Spec.NodeSelector {
+			if nv, ok := munged.NodeSelector[k]; !ok || nv != v {
+				allErrs = append(allErrs, field.Invalid(specPath.Child("nodeSelector"), munged.NodeSelector, "only additions to spec.nodeSelector are allowed (no mutations or deletions)"))
+				break
+			}
+		}
+		munged.NodeSelector = old.Spec.NodeSelector
+	}
 	if !semanticEqual(*munged, old.Spec) {
 		specDiff := diff.Diff(old.Spec, *munged)
 		allErrs = append(allErrs, field.Forbidden(specPath, fmt.Sprintf("pod updates may not change fields other than %s\n%v", strings.Join(updatablePodSpecFields, ","), specDiff)))

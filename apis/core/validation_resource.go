@@ -411,3 +411,6 @@ func ValidateImmutableStruct(newVal, oldVal any, fldPath *field.Path) field.Erro
 	}
 	return field.ErrorList{field.Invalid(fldPath, AsInternal(newVal), fieldImmutableErrorMsg)}
 }
+
+// SemanticEqual compares API values as upstream's validation does.
+func SemanticEqual(a, b any) bool { return semanticEqual(a, b) }

@@ -810,8 +810,10 @@ func ValidatePersistentVolumeUpdate(pv, old *corev1.PersistentVolume) field.Erro
 		allErrs = append(allErrs, field.Forbidden(field.NewPath("spec", "persistentvolumesource"), fmt.Sprintf("spec.persistentvolumesource is immutable after creation\n%v", d)))
 	}
 	allErrs = append(allErrs, ValidateImmutableField(pv.Spec.VolumeMode, old.Spec.VolumeMode, field.NewPath("volumeMode"))...)
+	// Node affinity may be set once (upstream also allows replacing beta
+	// topology labels by their GA names, which is not modelled here).
 	if old.Spec.NodeAffinity != nil && !semanticEqual(pv.Spec.NodeAffinity, old.Spec.NodeAffinity) {
-		allErrs = append(allErrs, field.Invalid(field.NewPath("nodeAffinity"), pv.Spec.NodeAffinity, fieldImmutableErrorMsg))
+		allErrs = append(allErrs, field.Invalid(field.NewPath("nodeAffinity"), AsInternal(pv.Spec.NodeAffinity), fieldImmutableErrorMsg+", except for updating from beta label to GA"))
 	}
 	if old.Spec.VolumeAttributesClassName != nil && pv.Spec.VolumeAttributesClassName == nil {
 		allErrs = append(allErrs, field.Forbidden(field.NewPath("spec", "volumeAttributesClassName"), "update from non-nil value to nil is forbidden"))

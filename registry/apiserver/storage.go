@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"fmt"
+	"maps"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -132,6 +133,14 @@ func installAPIGroups(s *genericapiserver.GenericAPIServer, c *Config) error {
 		storage, err := storageFor(v, optsGetter)
 		if err != nil {
 			return err
+		}
+		if v.gv == corev1.SchemeGroupVersion {
+			// Services carry their allocators: they are not a plain Definition.
+			services, err := service.NewStorage(optsGetter, c.ServiceIPRange, c.Options.ServiceNodePortRange)
+			if err != nil {
+				return fmt.Errorf("storage for services: %w", err)
+			}
+			maps.Copy(storage, services)
 		}
 		info, ok := groups[v.gv.Group]
 		if !ok {

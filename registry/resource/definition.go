@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/kubeshim/kubeshim/apis/fieldselector"
@@ -64,6 +65,17 @@ type Definition struct {
 	// TableConvertor prints the kind for `kubectl get`; the default is
 	// upstream's per-resource columns from apis/printers.
 	TableConvertor rest.TableConvertor
+
+	// BeginCreate, BeginUpdate and AfterDelete are genericregistry.Store's
+	// hooks of the same names, for the rare kind whose objects hold
+	// something outside themselves (services: cluster IPs and node ports).
+	// BeginCreate and BeginUpdate run on the main resource only, before the
+	// strategy's Prepare and Validate; AfterDelete runs after a deletion
+	// through the main resource or through the status subresource (an
+	// update there that removes the last finalizer deletes the object).
+	BeginCreate genericregistry.BeginCreateFunc
+	BeginUpdate genericregistry.BeginUpdateFunc
+	AfterDelete genericregistry.AfterDeleteFunc
 }
 
 // Scale serves a scale subresource over spec.replicas (a *int32) and

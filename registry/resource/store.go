@@ -50,6 +50,9 @@ func New(def Definition, gv string, optsGetter generic.RESTOptionsGetter) (*Stor
 		DeleteStrategy:           del,
 		ResetFieldsStrategy:      s,
 		TableConvertor:           table,
+		BeginCreate:              d.BeginCreate,
+		BeginUpdate:              d.BeginUpdate,
+		AfterDelete:              d.AfterDelete,
 	}
 	store.SingularQualifiedResource = d.Resource
 	store.SingularQualifiedResource.Resource = d.Singular
@@ -64,6 +67,8 @@ func New(def Definition, gv string, optsGetter generic.RESTOptionsGetter) (*Stor
 		status.ResetFieldsStrategy = ss
 		status.CreateStrategy = nil
 		status.DeleteStrategy = nil
+		status.BeginCreate = nil
+		status.BeginUpdate = nil
 		out.Status = &StatusREST{store: &status}
 	}
 	if d.Scale != nil {

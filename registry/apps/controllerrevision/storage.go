@@ -4,6 +4,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/apps"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -15,5 +16,7 @@ func Definition() resource.Definition {
 		NamespaceScoped: true,
 		New:             func() runtime.Object { return &appsv1.ControllerRevision{} },
 		NewList:         func() runtime.Object { return &appsv1.ControllerRevisionList{} },
+		Validate:        resource.Validate(apps.ValidateControllerRevision),
+		ValidateUpdate:  resource.ValidateUpdate(apps.ValidateControllerRevisionUpdate),
 	}
 }

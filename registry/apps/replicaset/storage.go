@@ -24,5 +24,8 @@ func Definition() resource.Definition {
 		Scale: &resource.Scale{Selector: func(obj runtime.Object) (*metav1.LabelSelector, error) {
 			return obj.(*appsv1.ReplicaSet).Spec.Selector, nil
 		}},
+		Validate:             resource.Validate(apps.ValidateReplicaSet),
+		ValidateUpdate:       resource.ValidateUpdate(apps.ValidateReplicaSetUpdate),
+		ValidateStatusUpdate: resource.ValidateUpdate(apps.ValidateReplicaSetStatusUpdate),
 	}
 }

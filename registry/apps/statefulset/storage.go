@@ -5,6 +5,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/apps"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -22,5 +23,8 @@ func Definition() resource.Definition {
 		Scale: &resource.Scale{Selector: func(obj runtime.Object) (*metav1.LabelSelector, error) {
 			return obj.(*appsv1.StatefulSet).Spec.Selector, nil
 		}},
+		Validate:             resource.Validate(apps.ValidateStatefulSet),
+		ValidateUpdate:       resource.ValidateUpdate(apps.ValidateStatefulSetUpdate),
+		ValidateStatusUpdate: resource.ValidateUpdate(apps.ValidateStatefulSetStatusUpdate),
 	}
 }

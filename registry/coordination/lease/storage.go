@@ -4,6 +4,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/coordination"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -15,5 +16,7 @@ func Definition() resource.Definition {
 		NamespaceScoped: true,
 		New:             func() runtime.Object { return &coordinationv1.Lease{} },
 		NewList:         func() runtime.Object { return &coordinationv1.LeaseList{} },
+		Validate:        resource.Validate(coordination.ValidateLease),
+		ValidateUpdate:  resource.ValidateUpdate(coordination.ValidateLeaseUpdate),
 	}
 }

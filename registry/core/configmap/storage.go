@@ -4,6 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/core"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -16,5 +17,7 @@ func Definition() resource.Definition {
 		New:             func() runtime.Object { return &corev1.ConfigMap{} },
 		NewList:         func() runtime.Object { return &corev1.ConfigMapList{} },
 		ShortNames:      []string{"cm"},
+		Validate:        resource.Validate(core.ValidateConfigMap),
+		ValidateUpdate:  resource.ValidateUpdate(core.ValidateConfigMapUpdate),
 	}
 }

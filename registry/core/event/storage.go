@@ -18,5 +18,7 @@ func Definition() resource.Definition {
 		Fields:          core.EventFields,
 		NewList:         func() runtime.Object { return &corev1.EventList{} },
 		ShortNames:      []string{"ev"},
+		Validate:        resource.Validate(core.ValidateEvent),
+		ValidateUpdate:  resource.ValidateUpdate(core.ValidateEventUpdate),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/core"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -16,5 +17,7 @@ func Definition() resource.Definition {
 		New:             func() runtime.Object { return &corev1.LimitRange{} },
 		NewList:         func() runtime.Object { return &corev1.LimitRangeList{} },
 		ShortNames:      []string{"limits"},
+		Validate:        resource.Validate(core.ValidateLimitRange),
+		ValidateUpdate:  resource.ValidateUpdate(core.ValidateLimitRangeUpdate),
 	}
 }

@@ -13,14 +13,17 @@ import (
 // Definition is the namespaces resource.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:         corev1.Resource("namespaces"),
-		Singular:         "namespace",
-		New:              func() runtime.Object { return &corev1.Namespace{} },
-		NewList:          func() runtime.Object { return &corev1.NamespaceList{} },
-		ShortNames:       []string{"ns"},
-		Status:           true,
-		Fields:           core.NamespaceFields,
-		PrepareForCreate: prepareForCreate,
+		Resource:             corev1.Resource("namespaces"),
+		Singular:             "namespace",
+		New:                  func() runtime.Object { return &corev1.Namespace{} },
+		NewList:              func() runtime.Object { return &corev1.NamespaceList{} },
+		ShortNames:           []string{"ns"},
+		Status:               true,
+		Fields:               core.NamespaceFields,
+		PrepareForCreate:     prepareForCreate,
+		Validate:             resource.Validate(core.ValidateNamespace),
+		ValidateUpdate:       resource.ValidateUpdate(core.ValidateNamespaceUpdate),
+		ValidateStatusUpdate: resource.ValidateUpdate(core.ValidateNamespaceStatusUpdate),
 	}
 }
 

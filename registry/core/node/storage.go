@@ -11,13 +11,16 @@ import (
 // Definition is the nodes resource.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:           corev1.Resource("nodes"),
-		Singular:           "node",
-		New:                func() runtime.Object { return &corev1.Node{} },
-		NewList:            func() runtime.Object { return &corev1.NodeList{} },
-		ShortNames:         []string{"no"},
-		Status:             true,
-		KeepStatusOnCreate: true,
-		Fields:             core.NodeFields,
+		Resource:             corev1.Resource("nodes"),
+		Singular:             "node",
+		New:                  func() runtime.Object { return &corev1.Node{} },
+		NewList:              func() runtime.Object { return &corev1.NodeList{} },
+		ShortNames:           []string{"no"},
+		Status:               true,
+		KeepStatusOnCreate:   true,
+		Fields:               core.NodeFields,
+		Validate:             resource.Validate(core.ValidateNode),
+		ValidateUpdate:       resource.ValidateUpdate(core.ValidateNodeUpdate),
+		ValidateStatusUpdate: resource.ValidateUpdate(core.ValidateNodeStatusUpdate),
 	}
 }

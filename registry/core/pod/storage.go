@@ -14,17 +14,20 @@ import (
 // Definition is the pods resource.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:            corev1.Resource("pods"),
-		Singular:            "pod",
-		NamespaceScoped:     true,
-		New:                 func() runtime.Object { return &corev1.Pod{} },
-		NewList:             func() runtime.Object { return &corev1.PodList{} },
-		ShortNames:          []string{"po"},
-		Categories:          []string{"all"},
-		Status:              true,
-		Fields:              core.PodFields,
-		PrepareForCreate:    prepareForCreate,
-		CheckGracefulDelete: checkGracefulDelete,
+		Resource:             corev1.Resource("pods"),
+		Singular:             "pod",
+		NamespaceScoped:      true,
+		New:                  func() runtime.Object { return &corev1.Pod{} },
+		NewList:              func() runtime.Object { return &corev1.PodList{} },
+		ShortNames:           []string{"po"},
+		Categories:           []string{"all"},
+		Status:               true,
+		Fields:               core.PodFields,
+		PrepareForCreate:     prepareForCreate,
+		CheckGracefulDelete:  checkGracefulDelete,
+		Validate:             resource.Validate(core.ValidatePod),
+		ValidateUpdate:       resource.ValidateUpdate(core.ValidatePodUpdate),
+		ValidateStatusUpdate: resource.ValidateUpdate(core.ValidatePodStatusUpdate),
 	}
 }
 

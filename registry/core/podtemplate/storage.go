@@ -4,6 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/core"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -15,5 +16,7 @@ func Definition() resource.Definition {
 		NamespaceScoped: true,
 		New:             func() runtime.Object { return &corev1.PodTemplate{} },
 		NewList:         func() runtime.Object { return &corev1.PodTemplateList{} },
+		Validate:        resource.Validate(core.ValidatePodTemplate),
+		ValidateUpdate:  resource.ValidateUpdate(core.ValidatePodTemplateUpdate),
 	}
 }

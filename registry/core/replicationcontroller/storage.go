@@ -24,5 +24,8 @@ func Definition() resource.Definition {
 		Scale: &resource.Scale{Selector: func(obj runtime.Object) (*metav1.LabelSelector, error) {
 			return &metav1.LabelSelector{MatchLabels: obj.(*corev1.ReplicationController).Spec.Selector}, nil
 		}},
+		Validate:             resource.Validate(core.ValidateReplicationController),
+		ValidateUpdate:       resource.ValidateUpdate(core.ValidateReplicationControllerUpdate),
+		ValidateStatusUpdate: resource.ValidateUpdate(core.ValidateReplicationControllerStatusUpdate),
 	}
 }

@@ -17,5 +17,7 @@ func Definition() resource.Definition {
 		New:             func() runtime.Object { return &corev1.Secret{} },
 		Fields:          core.SecretFields,
 		NewList:         func() runtime.Object { return &corev1.SecretList{} },
+		Validate:        resource.Validate(core.ValidateSecret),
+		ValidateUpdate:  resource.ValidateUpdate(core.ValidateSecretUpdate),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/discovery"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -15,5 +16,7 @@ func Definition() resource.Definition {
 		NamespaceScoped: true,
 		New:             func() runtime.Object { return &discoveryv1.EndpointSlice{} },
 		NewList:         func() runtime.Object { return &discoveryv1.EndpointSliceList{} },
+		Validate:        resource.Validate(discovery.ValidateEndpointSlice),
+		ValidateUpdate:  resource.ValidateUpdate(discovery.ValidateEndpointSliceUpdate),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/networking"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -15,5 +16,7 @@ func Definition() resource.Definition {
 		NamespaceScoped: false,
 		New:             func() runtime.Object { return &networkingv1.IngressClass{} },
 		NewList:         func() runtime.Object { return &networkingv1.IngressClassList{} },
+		Validate:        resource.Validate(networking.ValidateIngressClass),
+		ValidateUpdate:  resource.ValidateUpdate(networking.ValidateIngressClassUpdate),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/networking"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -16,5 +17,7 @@ func Definition() resource.Definition {
 		New:             func() runtime.Object { return &networkingv1.NetworkPolicy{} },
 		NewList:         func() runtime.Object { return &networkingv1.NetworkPolicyList{} },
 		ShortNames:      []string{"netpol"},
+		Validate:        resource.Validate(networking.ValidateNetworkPolicy),
+		ValidateUpdate:  resource.ValidateUpdate(networking.ValidateNetworkPolicyUpdate),
 	}
 }

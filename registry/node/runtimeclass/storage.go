@@ -4,6 +4,7 @@ import (
 	nodev1 "k8s.io/api/node/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/node"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -15,5 +16,7 @@ func Definition() resource.Definition {
 		NamespaceScoped: false,
 		New:             func() runtime.Object { return &nodev1.RuntimeClass{} },
 		NewList:         func() runtime.Object { return &nodev1.RuntimeClassList{} },
+		Validate:        resource.Validate(node.ValidateRuntimeClass),
+		ValidateUpdate:  resource.ValidateUpdate(node.ValidateRuntimeClassUpdate),
 	}
 }

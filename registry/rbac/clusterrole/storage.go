@@ -4,6 +4,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/rbac"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -15,5 +16,7 @@ func Definition() resource.Definition {
 		NamespaceScoped: false,
 		New:             func() runtime.Object { return &rbacv1.ClusterRole{} },
 		NewList:         func() runtime.Object { return &rbacv1.ClusterRoleList{} },
+		Validate:        resource.Validate(rbac.ValidateClusterRole),
+		ValidateUpdate:  resource.ValidateUpdate(rbac.ValidateClusterRoleUpdate),
 	}
 }

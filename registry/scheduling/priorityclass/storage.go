@@ -4,6 +4,7 @@ import (
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/scheduling"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -16,5 +17,7 @@ func Definition() resource.Definition {
 		New:             func() runtime.Object { return &schedulingv1.PriorityClass{} },
 		NewList:         func() runtime.Object { return &schedulingv1.PriorityClassList{} },
 		ShortNames:      []string{"pc"},
+		Validate:        resource.Validate(scheduling.ValidatePriorityClass),
+		ValidateUpdate:  resource.ValidateUpdate(scheduling.ValidatePriorityClassUpdate),
 	}
 }

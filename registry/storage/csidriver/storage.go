@@ -4,6 +4,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/storage"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -15,5 +16,7 @@ func Definition() resource.Definition {
 		NamespaceScoped: false,
 		New:             func() runtime.Object { return &storagev1.CSIDriver{} },
 		NewList:         func() runtime.Object { return &storagev1.CSIDriverList{} },
+		Validate:        resource.Validate(storage.ValidateCSIDriver),
+		ValidateUpdate:  resource.ValidateUpdate(storage.ValidateCSIDriverUpdate),
 	}
 }

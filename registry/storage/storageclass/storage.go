@@ -4,6 +4,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/storage"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -16,5 +17,7 @@ func Definition() resource.Definition {
 		New:             func() runtime.Object { return &storagev1.StorageClass{} },
 		NewList:         func() runtime.Object { return &storagev1.StorageClassList{} },
 		ShortNames:      []string{"sc"},
+		Validate:        resource.Validate(storage.ValidateStorageClass),
+		ValidateUpdate:  resource.ValidateUpdate(storage.ValidateStorageClassUpdate),
 	}
 }

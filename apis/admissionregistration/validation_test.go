@@ -1,0 +1,118 @@
+package admissionregistration
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/ptr"
+)
+
+// Expected errors are written as the API reports them.
+func wantErrors(t *testing.T, want []string, got field.ErrorList) {
+	t.Helper()
+	var gotStrings []string
+	for _, e := range got {
+		gotStrings = append(gotStrings, e.Error())
+	}
+	if diff := cmp.Diff(want, gotStrings); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+func validHook() admissionregistrationv1.ValidatingWebhook {
+	return admissionregistrationv1.ValidatingWebhook{
+		Name: "check.example.com",
+		ClientConfig: admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{
+			Namespace: "webhooks", Name: "check", Path: ptr.To("/validate"), Port: ptr.To[int32](443)}},
+		Rules: []admissionregistrationv1.RuleWithOperations{{
+			Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
+			Rule:       admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods", "pods/status"}, Scope: ptr.To(admissionregistrationv1.AllScopes)},
+		}},
+		FailurePolicy:           ptr.To(admissionregistrationv1.Fail),
+		MatchPolicy:             ptr.To(admissionregistrationv1.Equivalent),
+		SideEffects:             ptr.To(admissionregistrationv1.SideEffectClassNone),
+		TimeoutSeconds:          ptr.To[int32](10),
+		AdmissionReviewVersions: []string{"v1"},
+		NamespaceSelector:       &metav1.LabelSelector{},
+		ObjectSelector:          &metav1.LabelSelector{},
+	}
+}
+
+func TestValidateValidatingWebhookConfiguration(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(*admissionregistrationv1.ValidatingWebhook)
+		want   []string
+	}{
+		{name: "valid", mutate: func(*admissionregistrationv1.ValidatingWebhook) {}},
+		{
+			name: "name, side effects, timeout",
+			mutate: func(h *admissionregistrationv1.ValidatingWebhook) {
+				h.Name = "check"
+				h.SideEffects = ptr.To(admissionregistrationv1.SideEffectClassSome)
+				h.TimeoutSeconds = ptr.To[int32](60)
+			},
+			want: []string{
+				`webhooks[0].name: Invalid value: "check": should be a domain with at least three segments separated by dots`,
+				`webhooks[0].sideEffects: Unsupported value: "Some": supported values: "None", "NoneOnDryRun"`,
+				`webhooks[0].timeoutSeconds: Invalid value: 60: the timeout value must be between 1 and 30 seconds`,
+			},
+		},
+		{
+			name: "rules",
+			mutate: func(h *admissionregistrationv1.ValidatingWebhook) {
+				h.Rules[0].Operations = []admissionregistrationv1.OperationType{"*", "PATCH"}
+				h.Rules[0].Resources = []string{"*", "pods"}
+			},
+			want: []string{
+				`webhooks[0].rules[0].operations: Invalid value: ["*","PATCH"]: if '*' is present, must not specify other operations`,
+				`webhooks[0].rules[0].operations[1]: Unsupported value: "PATCH": supported values: "*", "CONNECT", "CREATE", "DELETE", "UPDATE"`,
+				`webhooks[0].rules[0].resources: Invalid value: ["*","pods"]: if '*' is present, must not specify other resources without subresources`,
+			},
+		},
+		{
+			name: "client config and review versions",
+			mutate: func(h *admissionregistrationv1.ValidatingWebhook) {
+				h.ClientConfig = admissionregistrationv1.WebhookClientConfig{URL: ptr.To("http://example.com/check?x=1")}
+				h.AdmissionReviewVersions = []string{"v2"}
+			},
+			want: []string{
+				`webhooks[0].clientConfig.url: Invalid value: "http": 'https' is the only allowed URL scheme; desired format: https://host[/path]`,
+				`webhooks[0].clientConfig.url: Invalid value: "x=1": query parameters are not permitted in the URL`,
+				`webhooks[0].admissionReviewVersions: Invalid value: ["v2"]: must include at least one of v1, v1beta1`,
+			},
+		},
+		{
+			name:   "service namespace missing (reported at name, as upstream)",
+			mutate: func(h *admissionregistrationv1.ValidatingWebhook) { h.ClientConfig.Service.Namespace = "" },
+			want:   []string{`webhooks[0].clientConfig.service.name: Required value`},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := validHook()
+			tc.mutate(&h)
+			c := &admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "checks", ResourceVersion: "1"},
+				Webhooks: []admissionregistrationv1.ValidatingWebhook{h}}
+			wantErrors(t, tc.want, ValidateValidatingWebhookConfiguration(c))
+		})
+	}
+
+	t.Run("duplicate names tolerated on update when already there", func(t *testing.T) {
+		old := &admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "checks", ResourceVersion: "1"},
+			Webhooks: []admissionregistrationv1.ValidatingWebhook{validHook(), validHook()}}
+		wantErrors(t, []string{`webhooks[1].name: Duplicate value: "check.example.com"`}, ValidateValidatingWebhookConfiguration(old))
+		wantErrors(t, nil, ValidateValidatingWebhookConfigurationUpdate(old.DeepCopy(), old))
+	})
+}
+
+func TestValidateMutatingWebhookConfiguration(t *testing.T) {
+	v := validHook()
+	h := admissionregistrationv1.MutatingWebhook{Name: v.Name, ClientConfig: v.ClientConfig, Rules: v.Rules, SideEffects: v.SideEffects,
+		AdmissionReviewVersions: v.AdmissionReviewVersions, ReinvocationPolicy: ptr.To[admissionregistrationv1.ReinvocationPolicyType]("Always")}
+	c := &admissionregistrationv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "defaults"}, Webhooks: []admissionregistrationv1.MutatingWebhook{h}}
+	wantErrors(t, []string{`webhooks[0].reinvocationPolicy: Unsupported value: "Always": supported values: "IfNeeded", "Never"`}, ValidateMutatingWebhookConfiguration(c))
+}

@@ -1,0 +1,116 @@
+package certificates
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	certificatesv1 "k8s.io/api/certificates/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/ptr"
+)
+
+// Expected errors are written as the API reports them.
+func wantErrors(t *testing.T, want []string, got field.ErrorList) {
+	t.Helper()
+	var gotStrings []string
+	for _, e := range got {
+		gotStrings = append(gotStrings, e.Error())
+	}
+	if diff := cmp.Diff(want, gotStrings); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+func csrPEM(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "alice"}}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
+}
+
+func TestValidateCertificateSigningRequest(t *testing.T) {
+	request := csrPEM(t)
+	valid := func() *certificatesv1.CertificateSigningRequest {
+		return &certificatesv1.CertificateSigningRequest{
+			ObjectMeta: metav1.ObjectMeta{Name: "alice", ResourceVersion: "1"},
+			Spec: certificatesv1.CertificateSigningRequestSpec{
+				Request:    request,
+				SignerName: certificatesv1.KubeAPIServerClientSignerName,
+				Usages:     []certificatesv1.KeyUsage{certificatesv1.UsageClientAuth},
+			},
+		}
+	}
+	cases := []struct {
+		name   string
+		mutate func(*certificatesv1.CertificateSigningRequest)
+		want   []string
+	}{
+		{name: "valid", mutate: func(*certificatesv1.CertificateSigningRequest) {}},
+		{
+			name: "bad request, usages and signer",
+			mutate: func(c *certificatesv1.CertificateSigningRequest) {
+				c.Spec.Request = []byte("x")
+				c.Spec.Usages = []certificatesv1.KeyUsage{"teleport", certificatesv1.UsageClientAuth, certificatesv1.UsageClientAuth}
+				c.Spec.SignerName = "example"
+				c.Spec.ExpirationSeconds = ptr.To[int32](60)
+			},
+			want: []string{
+				`spec.request: Invalid value: "eA==": PEM block type must be CERTIFICATE REQUEST`,
+				`spec.usages[0]: Unsupported value: "teleport": supported values: "any", "cert sign", "client auth", "code signing", "content commitment", "crl sign", "data encipherment", "decipher only", "digital signature", "email protection", "encipher only", "ipsec end system", "ipsec tunnel", "ipsec user", "key agreement", "key encipherment", "microsoft sgc", "netscape sgc", "ocsp signing", "s/mime", "server auth", "signing", "timestamping"`,
+				`spec.usages[2]: Duplicate value: "client auth"`,
+				`spec.signerName: Invalid value: "example": must be a fully qualified domain and path of the form 'example.com/signer-name'`,
+				`spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 600 seconds (10 minutes)`,
+			},
+		},
+		{
+			name: "approved and denied",
+			mutate: func(c *certificatesv1.CertificateSigningRequest) {
+				c.Status.Conditions = []certificatesv1.CertificateSigningRequestCondition{
+					{Type: certificatesv1.CertificateApproved, Status: corev1.ConditionTrue},
+					{Type: certificatesv1.CertificateDenied, Status: corev1.ConditionFalse},
+				}
+			},
+			want: []string{
+				`status.conditions[1].status: Unsupported value: "False": supported values: "True"`,
+				`status.conditions: Invalid value: "Denied": Approved and Denied conditions are mutually exclusive`,
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := valid()
+			tc.mutate(c)
+			wantErrors(t, tc.want, ValidateCertificateSigningRequest(c))
+		})
+	}
+
+	approved := []certificatesv1.CertificateSigningRequestCondition{{Type: certificatesv1.CertificateApproved, Status: corev1.ConditionTrue}}
+	t.Run("approval only through its subresource", func(t *testing.T) {
+		old, c := valid(), valid()
+		c.Status.Conditions = approved
+		wantErrors(t, []string{`status.conditions: Forbidden: updates may not add a condition of type "Approved"`}, ValidateCertificateSigningRequestUpdate(c, old))
+		wantErrors(t, nil, ValidateCertificateSigningRequestApprovalUpdate(c, old))
+	})
+	t.Run("certificate only through status", func(t *testing.T) {
+		old, c := valid(), valid()
+		c.Status.Certificate = []byte("junk")
+		wantErrors(t, []string{
+			`status.certificate: Invalid value: "<certificate data>": must contain at least one CERTIFICATE PEM block`,
+			`status.certificate: Forbidden: updates may not set certificate content`,
+		}, ValidateCertificateSigningRequestUpdate(c, old))
+	})
+}

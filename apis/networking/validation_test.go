@@ -1,0 +1,175 @@
+package networking
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/ptr"
+)
+
+// Expected errors are written as the API reports them.
+func wantErrors(t *testing.T, want []string, got field.ErrorList) {
+	t.Helper()
+	var gotStrings []string
+	for _, e := range got {
+		gotStrings = append(gotStrings, e.Error())
+	}
+	if diff := cmp.Diff(want, gotStrings); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+func validIngress() *networkingv1.Ingress {
+	return &networkingv1.Ingress{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default", ResourceVersion: "1"},
+		Spec: networkingv1.IngressSpec{
+			IngressClassName: ptr.To("nginx"),
+			Rules: []networkingv1.IngressRule{{Host: "example.com", IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+				Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: ptr.To(networkingv1.PathTypePrefix), Backend: networkingv1.IngressBackend{
+					Service: &networkingv1.IngressServiceBackend{Name: "web", Port: networkingv1.ServiceBackendPort{Number: 80}},
+				}}},
+			}}}},
+			TLS: []networkingv1.IngressTLS{{Hosts: []string{"*.example.com"}, SecretName: "web-tls"}},
+		},
+	}
+}
+
+func TestValidateIngress(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(*networkingv1.Ingress)
+		want   []string
+	}{
+		{name: "valid", mutate: func(*networkingv1.Ingress) {}},
+		{
+			name:   "no rules or backend",
+			mutate: func(i *networkingv1.Ingress) { i.Spec.Rules = nil },
+			want:   []string{"spec: Invalid value: null: either `defaultBackend` or `rules` must be specified"},
+		},
+		{
+			name: "IP host and bad path",
+			mutate: func(i *networkingv1.Ingress) {
+				i.Spec.Rules[0].Host = "10.0.0.1"
+				i.Spec.Rules[0].HTTP.Paths[0].Path = "/a//b"
+			},
+			want: []string{
+				`spec.rules[0].host: Invalid value: "10.0.0.1": must be a DNS name, not an IP address`,
+				`spec.rules[0].http.paths[0].path: Invalid value: "/a//b": must not contain '//'`,
+			},
+		},
+		{
+			name: "backend with both port name and number",
+			mutate: func(i *networkingv1.Ingress) {
+				i.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port.Name = "http"
+			},
+			want: []string{`spec.rules[0].http.paths[0].backend: Invalid value: "": cannot set both port name & port number`},
+		},
+		{
+			name:   "missing path type",
+			mutate: func(i *networkingv1.Ingress) { i.Spec.Rules[0].HTTP.Paths[0].PathType = nil },
+			want:   []string{`spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified`},
+		},
+		{
+			name:   "class annotation disagrees",
+			mutate: func(i *networkingv1.Ingress) { i.Annotations = map[string]string{"kubernetes.io/ingress.class": "traefik"} },
+			want:   []string{"annotations.kubernetes.io/ingress.class: Invalid value: \"traefik\": must match `ingressClassName` when both are specified"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ing := validIngress()
+			tc.mutate(ing)
+			wantErrors(t, tc.want, ValidateIngress(ing))
+		})
+	}
+
+	t.Run("invalid secret name tolerated on update", func(t *testing.T) {
+		old := validIngress()
+		old.Spec.TLS[0].SecretName = "Web_TLS"
+		ing := old.DeepCopy()
+		wantErrors(t, nil, ValidateIngressUpdate(ing, old))
+	})
+}
+
+func TestValidateIngressClass(t *testing.T) {
+	valid := &networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "nginx", ResourceVersion: "1"}, Spec: networkingv1.IngressClassSpec{
+		Controller: "example.com/ingress-nginx",
+		Parameters: &networkingv1.IngressClassParametersReference{Kind: "Config", Name: "cfg", Scope: ptr.To("Cluster")},
+	}}
+	wantErrors(t, nil, ValidateIngressClass(valid))
+
+	bad := valid.DeepCopy()
+	bad.Spec.Controller = "nginx"
+	bad.Spec.Parameters.Namespace = ptr.To("default")
+	wantErrors(t, []string{
+		`spec.controller: Invalid value: "nginx": must be a domain-prefixed path (such as "acme.io/foo")`,
+		"spec.parameters.namespace: Forbidden: `parameters.scope` is set to 'Cluster'",
+	}, ValidateIngressClass(bad))
+
+	changed := valid.DeepCopy()
+	changed.Spec.Controller = "example.com/other"
+	wantErrors(t, []string{`spec.controller: Invalid value: "example.com/other": field is immutable`}, ValidateIngressClassUpdate(changed, valid))
+}
+
+func TestValidateNetworkPolicy(t *testing.T) {
+	valid := func() *networkingv1.NetworkPolicy {
+		return &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "deny", Namespace: "default"}, Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{
+				Ports: []networkingv1.NetworkPolicyPort{{Protocol: ptr.To(corev1.ProtocolTCP), Port: ptr.To(intstr.FromInt32(80)), EndPort: ptr.To[int32](90)}},
+				From:  []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "10.0.0.0/8", Except: []string{"10.1.0.0/16"}}}},
+			}},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+		}}
+	}
+	cases := []struct {
+		name   string
+		mutate func(*networkingv1.NetworkPolicy)
+		want   []string
+	}{
+		{name: "valid", mutate: func(*networkingv1.NetworkPolicy) {}},
+		{
+			name: "end port below port, named port with end port",
+			mutate: func(np *networkingv1.NetworkPolicy) {
+				np.Spec.Ingress[0].Ports = append(np.Spec.Ingress[0].Ports,
+					networkingv1.NetworkPolicyPort{Port: ptr.To(intstr.FromInt32(100)), EndPort: ptr.To[int32](50)},
+					networkingv1.NetworkPolicyPort{Port: ptr.To(intstr.FromString("http")), EndPort: ptr.To[int32](50)})
+			},
+			want: []string{
+				"spec.ingress[0].ports[1].endPort: Invalid value: 50: must be greater than or equal to `port`",
+				"spec.ingress[0].ports[2].endPort: Invalid value: 50: may not be specified when `port` is non-numeric",
+			},
+		},
+		{
+			name: "except outside cidr, ipBlock with selector, empty peer",
+			mutate: func(np *networkingv1.NetworkPolicy) {
+				np.Spec.Ingress[0].From = []networkingv1.NetworkPolicyPeer{
+					{IPBlock: &networkingv1.IPBlock{CIDR: "10.0.0.0/16", Except: []string{"192.168.0.0/24"}}, PodSelector: &metav1.LabelSelector{}},
+					{},
+				}
+			},
+			want: []string{
+				"spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: \"192.168.0.0/24\": must be a strict subset of `cidr`",
+				`spec.ingress[0].from[0]: Forbidden: may not specify both ipBlock and another peer`,
+				`spec.ingress[0].from[1]: Required value: must specify a peer`,
+			},
+		},
+		{
+			name:   "policy type",
+			mutate: func(np *networkingv1.NetworkPolicy) { np.Spec.PolicyTypes = []networkingv1.PolicyType{"Both"} },
+			want:   []string{`spec.policyTypes[0]: Unsupported value: "Both": supported values: "Ingress", "Egress"`},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			np := valid()
+			tc.mutate(np)
+			wantErrors(t, tc.want, ValidateNetworkPolicy(np))
+		})
+	}
+}
