@@ -4,6 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/core"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -16,5 +17,7 @@ func Definition() resource.Definition {
 		New:             func() runtime.Object { return &corev1.ServiceAccount{} },
 		NewList:         func() runtime.Object { return &corev1.ServiceAccountList{} },
 		ShortNames:      []string{"sa"},
+		Validate:        resource.Validate(core.ValidateServiceAccount),
+		ValidateUpdate:  resource.ValidateUpdate(core.ValidateServiceAccountUpdate),
 	}
 }
