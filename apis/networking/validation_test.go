@@ -75,9 +75,11 @@ func TestValidateIngress(t *testing.T) {
 			want:   []string{`spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified`},
 		},
 		{
-			name:   "class annotation disagrees",
-			mutate: func(i *networkingv1.Ingress) { i.Annotations = map[string]string{"kubernetes.io/ingress.class": "traefik"} },
-			want:   []string{"annotations.kubernetes.io/ingress.class: Invalid value: \"traefik\": must match `ingressClassName` when both are specified"},
+			name: "class annotation disagrees",
+			mutate: func(i *networkingv1.Ingress) {
+				i.Annotations = map[string]string{"kubernetes.io/ingress.class": "traefik"}
+			},
+			want: []string{"annotations.kubernetes.io/ingress.class: Invalid value: \"traefik\": must match `ingressClassName` when both are specified"},
 		},
 	}
 	for _, tc := range cases {

@@ -4,6 +4,8 @@ package main
 
 import (
 	"os"
+	// CronJob time zones resolve on hosts without /usr/share/zoneinfo, as in kube-apiserver.
+	_ "time/tzdata"
 
 	"k8s.io/component-base/cli"
 )

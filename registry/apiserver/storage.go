@@ -23,6 +23,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubeshim/kubeshim/apis/scheme"
 	"github.com/kubeshim/kubeshim/registry/admissionregistration/mutatingadmissionpolicy"
@@ -83,16 +84,23 @@ type groupVersion struct {
 	custom []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error)
 }
 
-// served lists every stored resource by group version.
-func served() []groupVersion {
+// served lists every stored resource by group version. client is the
+// server's loopback client, for storage that reads other resources through
+// the API.
+func served(client kubernetes.Interface) []groupVersion {
 	return []groupVersion{
 		{gv: corev1.SchemeGroupVersion, defs: []resource.Definition{
-			pod.Definition(), service.Definition(), endpoints.Definition(),
+			endpoints.Definition(),
 			node.Definition(), configmap.Definition(), secret.Definition(), serviceaccount.Definition(),
 			event.Definition(), limitrange.Definition(), resourcequota.Definition(),
 			persistentvolume.Definition(), persistentvolumeclaim.Definition(), podtemplate.Definition(),
 			replicationcontroller.Definition(),
-		}, custom: []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error){namespace.NewStorage}},
+		}, custom: []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error){
+			namespace.NewStorage,
+			func(o generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
+				return pod.NewStorage(o, client.PolicyV1())
+			},
+		}},
 		{gv: appsv1.SchemeGroupVersion, defs: []resource.Definition{
 			deployment.Definition(), replicaset.Definition(), statefulset.Definition(),
 			daemonset.Definition(), controllerrevision.Definition(),
@@ -129,7 +137,11 @@ func installAPIGroups(s *genericapiserver.GenericAPIServer, c *Config) error {
 	optsGetter := c.Generic.RESTOptionsGetter
 	groups := map[string]*genericapiserver.APIGroupInfo{}
 	var order []string
-	for _, v := range served() {
+	client, err := kubernetes.NewForConfig(c.Generic.LoopbackClientConfig)
+	if err != nil {
+		return fmt.Errorf("loopback client: %w", err)
+	}
+	for _, v := range served(client) {
 		storage, err := storageFor(v, optsGetter)
 		if err != nil {
 			return err

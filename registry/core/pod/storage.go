@@ -6,10 +6,33 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
+	policyclient "k8s.io/client-go/kubernetes/typed/policy/v1"
 
 	"github.com/kubeshim/kubeshim/apis/core"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
+
+// NewStorage returns pods and their subresources: status, binding,
+// eviction, ephemeralcontainers, and the legacy bindings resource.
+func NewStorage(optsGetter generic.RESTOptionsGetter, budgets policyclient.PodDisruptionBudgetsGetter) (map[string]rest.Storage, error) {
+	s, err := resource.New(Definition(), "v1", optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	store := s.Store.Store
+	m := s.Map()
+	binding := &BindingREST{store: store}
+	m["pods/binding"] = binding
+	m["bindings"] = &LegacyBindingREST{binding: binding}
+	m["pods/eviction"] = &EvictionREST{store: store, budgets: budgets}
+	ephemeral := *store
+	ephemeral.UpdateStrategy = ephemeralStrategy{store.UpdateStrategy}
+	ephemeral.ResetFieldsStrategy = nil
+	m["pods/ephemeralcontainers"] = &EphemeralContainersREST{store: &ephemeral}
+	return m, nil
+}
 
 // Definition is the pods resource.
 func Definition() resource.Definition {

@@ -1,0 +1,143 @@
+package apiserver
+
+import (
+	"context"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubeshim/kubeshim/test/integration/framework"
+)
+
+func newPod(name string, labels map[string]string) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}},
+	}
+}
+
+func TestPodBinding(t *testing.T) {
+	ctx := context.Background()
+	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
+	ns := framework.Namespace(t, client)
+	pods := client.CoreV1().Pods(ns)
+	if _, err := pods.Create(ctx, newPod("b", nil), metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	binding := &corev1.Binding{
+		ObjectMeta: metav1.ObjectMeta{Name: "b", Annotations: map[string]string{"bound-by": "test"}},
+		Target:     corev1.ObjectReference{Kind: "Node", Name: "node-1"},
+	}
+	if err := pods.Bind(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("bind: %v", err)
+	}
+	p, err := pods.Get(ctx, "b", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	scheduled := false
+	for _, c := range p.Status.Conditions {
+		scheduled = scheduled || c.Type == corev1.PodScheduled && c.Status == corev1.ConditionTrue
+	}
+	if p.Spec.NodeName != "node-1" || p.Annotations["bound-by"] != "test" || !scheduled {
+		t.Errorf("after bind: nodeName %q annotations %v PodScheduled=True %v", p.Spec.NodeName, p.Annotations, scheduled)
+	}
+	binding.Target.Name = "node-2"
+	if err := pods.Bind(ctx, binding, metav1.CreateOptions{}); !apierrors.IsConflict(err) {
+		t.Errorf("second bind: err = %v, want 409 Conflict", err)
+	}
+	binding.Target.Name = ""
+	if err := pods.Bind(ctx, binding, metav1.CreateOptions{}); !apierrors.IsInvalid(err) {
+		t.Errorf("bind without target: err = %v, want 422", err)
+	}
+}
+
+func TestPodEviction(t *testing.T) {
+	ctx := context.Background()
+	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
+	ns := framework.Namespace(t, client)
+	pods := client.CoreV1().Pods(ns)
+	labels := map[string]string{"app": "guarded"}
+
+	// A running, ready pod guarded by a budget that allows no disruption.
+	for _, name := range []string{"guarded", "free"} {
+		l := labels
+		if name == "free" {
+			l = nil
+		}
+		p, err := pods.Create(ctx, newPod(name, l), metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		p.Status.Phase = corev1.PodRunning
+		p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+		if _, err := pods.UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+			t.Fatalf("update status: %v", err)
+		}
+	}
+	minAvailable := intstr.FromInt32(1)
+	pdb, err := client.PolicyV1().PodDisruptionBudgets(ns).Create(ctx, &policyv1.PodDisruptionBudget{
+		ObjectMeta: metav1.ObjectMeta{Name: "budget"},
+		Spec:       policyv1.PodDisruptionBudgetSpec{MinAvailable: &minAvailable, Selector: &metav1.LabelSelector{MatchLabels: labels}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create pdb: %v", err)
+	}
+	evict := func(name string) error {
+		return pods.EvictV1(ctx, &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}})
+	}
+	if err := evict("guarded"); !apierrors.IsTooManyRequests(err) {
+		t.Fatalf("evict a pod its budget protects: err = %v, want 429", err)
+	}
+	if err := evict("free"); err != nil {
+		t.Fatalf("evict a pod no budget guards: %v", err)
+	}
+	if _, err := pods.Get(ctx, "free", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("evicted unscheduled pod: err = %v, want it gone", err)
+	}
+
+	// What the disruption controller would report: one disruption allowed.
+	pdb.Status = policyv1.PodDisruptionBudgetStatus{ObservedGeneration: pdb.Generation, DisruptionsAllowed: 1, CurrentHealthy: 2, DesiredHealthy: 1, ExpectedPods: 2}
+	if _, err := client.PolicyV1().PodDisruptionBudgets(ns).UpdateStatus(ctx, pdb, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("update pdb status: %v", err)
+	}
+	if err := evict("guarded"); err != nil {
+		t.Fatalf("evict with a disruption allowed: %v", err)
+	}
+	pdb, err = client.PolicyV1().PodDisruptionBudgets(ns).Get(ctx, "budget", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get pdb: %v", err)
+	}
+	if _, recorded := pdb.Status.DisruptedPods["guarded"]; pdb.Status.DisruptionsAllowed != 0 || !recorded {
+		t.Errorf("pdb after eviction: disruptionsAllowed %d disruptedPods %v, want 0 and the pod", pdb.Status.DisruptionsAllowed, pdb.Status.DisruptedPods)
+	}
+}
+
+func TestEphemeralContainers(t *testing.T) {
+	ctx := context.Background()
+	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
+	ns := framework.Namespace(t, client)
+	pods := client.CoreV1().Pods(ns)
+	p, err := pods.Create(ctx, newPod("debugme", nil), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	p.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debugger", Image: "busybox"}}}
+	p.Spec.Containers[0].Image = "changed-through-the-wrong-door"
+	p, err = pods.UpdateEphemeralContainers(ctx, "debugme", p, metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatalf("add ephemeral container: %v", err)
+	}
+	if len(p.Spec.EphemeralContainers) != 1 || p.Spec.Containers[0].Image != "busybox" {
+		t.Errorf("after update: ephemeral %v, image %q; want one debugger and the image unchanged", p.Spec.EphemeralContainers, p.Spec.Containers[0].Image)
+	}
+	p.Spec.EphemeralContainers = nil
+	if _, err := pods.UpdateEphemeralContainers(ctx, "debugme", p, metav1.UpdateOptions{}); !apierrors.IsInvalid(err) {
+		t.Errorf("remove ephemeral container: err = %v, want 422", err)
+	}
+}
