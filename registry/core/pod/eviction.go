@@ -153,13 +153,15 @@ func ready(pod *corev1.Pod) bool {
 func (r *EvictionREST) decrement(ctx context.Context, pod *corev1.Pod, pdb *policyv1.PodDisruptionBudget, dryRun bool) error {
 	switch {
 	case pdb.Status.ObservedGeneration < pdb.Generation:
-		return tooManyRequests(pdb, "")
+		// The disruption controller has not seen this budget yet: worth
+		// retrying soon, so the client is told to come back in 10 s.
+		return tooManyRequests(pdb, 10, "")
 	case pdb.Status.DisruptionsAllowed < 0:
 		return apierrors.NewForbidden(policyv1.Resource("poddisruptionbudget"), pdb.Name, fmt.Errorf("pdb disruptions allowed is negative"))
 	case len(pdb.Status.DisruptedPods) > maxDisruptedPods:
 		return apierrors.NewForbidden(policyv1.Resource("poddisruptionbudget"), pdb.Name, fmt.Errorf("DisruptedPods map too big - too many evictions not confirmed by PDB controller"))
 	case pdb.Status.DisruptionsAllowed == 0:
-		return tooManyRequests(pdb, fmt.Sprintf("The disruption budget %s needs %d healthy pods and has %d currently",
+		return tooManyRequests(pdb, 0, fmt.Sprintf("The disruption budget %s needs %d healthy pods and has %d currently",
 			pdb.Name, pdb.Status.DesiredHealthy, pdb.Status.CurrentHealthy))
 	}
 	pdb.Status.DisruptionsAllowed--
@@ -192,8 +194,8 @@ func setBudgetCondition(conds []metav1.Condition, status metav1.ConditionStatus,
 	return append(conds, metav1.Condition{Type: policyv1.DisruptionAllowedCondition, Status: status, Reason: reason, LastTransitionTime: metav1.Now()})
 }
 
-func tooManyRequests(pdb *policyv1.PodDisruptionBudget, cause string) error {
-	err := apierrors.NewTooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 10)
+func tooManyRequests(pdb *policyv1.PodDisruptionBudget, retryAfter int, cause string) error {
+	err := apierrors.NewTooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", retryAfter)
 	if cause != "" {
 		err.ErrStatus.Details.Causes = append(err.ErrStatus.Details.Causes, metav1.StatusCause{Type: policyv1.DisruptionBudgetCause, Message: cause})
 	}
