@@ -88,6 +88,13 @@ func TestPodEviction(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create pdb: %v", err)
 	}
+	// What the disruption controller would report: the budget is met, no
+	// disruption is allowed. (Before it reports, evictions get 429 with
+	// Retry-After, which client-go waits out.)
+	pdb.Status = policyv1.PodDisruptionBudgetStatus{ObservedGeneration: pdb.Generation, CurrentHealthy: 1, DesiredHealthy: 1, ExpectedPods: 1}
+	if pdb, err = client.PolicyV1().PodDisruptionBudgets(ns).UpdateStatus(ctx, pdb, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("update pdb status: %v", err)
+	}
 	evict := func(name string) error {
 		return pods.EvictV1(ctx, &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}})
 	}
@@ -101,7 +108,7 @@ func TestPodEviction(t *testing.T) {
 		t.Errorf("evicted unscheduled pod: err = %v, want it gone", err)
 	}
 
-	// What the disruption controller would report: one disruption allowed.
+	// Now one disruption is allowed.
 	pdb.Status = policyv1.PodDisruptionBudgetStatus{ObservedGeneration: pdb.Generation, DisruptionsAllowed: 1, CurrentHealthy: 2, DesiredHealthy: 1, ExpectedPods: 2}
 	if _, err := client.PolicyV1().PodDisruptionBudgets(ns).UpdateStatus(ctx, pdb, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("update pdb status: %v", err)
