@@ -42,6 +42,9 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err := installAPIGroups(core, c.Config); err != nil {
 		return nil, err
 	}
+	if err := installReviewGroups(core, c.Config); err != nil {
+		return nil, err
+	}
 	if err := installBootstrap(core, c.Config); err != nil {
 		return nil, err
 	}
