@@ -47,6 +47,7 @@ import (
 
 	"github.com/kubeshim/kubeshim/apis/openapi"
 	"github.com/kubeshim/kubeshim/apis/scheme"
+	saadmission "github.com/kubeshim/kubeshim/registry/admission/serviceaccount"
 	"github.com/kubeshim/kubeshim/registry/apiserver/pki"
 	"github.com/kubeshim/kubeshim/registry/etcd"
 )
@@ -174,6 +175,10 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 		return nil, fmt.Errorf("loopback dynamic client: %w", err)
 	}
 	admission := genericoptions.NewAdmissionOptions()
+	saadmission.Register(admission.Plugins)
+	// Upstream's order: lifecycle first, the built-in mutations next, then
+	// the policies and webhooks.
+	admission.RecommendedPluginOrder = append([]string{admission.RecommendedPluginOrder[0], saadmission.PluginName}, admission.RecommendedPluginOrder[1:]...)
 	if err := admission.ApplyTo(&generic.Config, generic.SharedInformerFactory, client, dynamicClient,
 		utilfeature.DefaultFeatureGate, generic.EffectiveVersion); err != nil {
 		return nil, fmt.Errorf("admission: %w", err)

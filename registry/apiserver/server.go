@@ -10,6 +10,8 @@ import (
 	"k8s.io/klog/v2"
 	aggregatorapiserver "k8s.io/kube-aggregator/pkg/apiserver"
 
+	"github.com/kubeshim/kubeshim/controllers"
+	"github.com/kubeshim/kubeshim/registry/apiserver/pki"
 	"github.com/kubeshim/kubeshim/registry/etcd"
 )
 
@@ -47,6 +49,20 @@ func (c CompletedConfig) New() (*Server, error) {
 	}
 	if err := installBootstrap(core, c.Config); err != nil {
 		return nil, err
+	}
+	if c.Options.Enabled(RoleControllers) {
+		err := core.AddPostStartHook("kubeshim-controllers", func(hc genericapiserver.PostStartHookContext) error {
+			go func() {
+				err := controllers.Run(hc, controllers.Config{Client: hc.LoopbackClientConfig, RootCA: pki.EncodeCert(c.CA.Cert)})
+				if err != nil {
+					klog.FromContext(hc).Error(err, "Controllers stopped")
+				}
+			}()
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	aggConfig := c.Aggregator.Complete()
 	agg, err := aggConfig.NewWithDelegate(core)

@@ -56,6 +56,7 @@ func Definition() resource.Definition {
 
 func prepareForCreate(_ context.Context, obj runtime.Object) {
 	pod := obj.(*corev1.Pod)
+	syncServiceAccountAlias(&pod.Spec)
 	pod.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: core.QOSClass(pod)}
 }
 
@@ -79,4 +80,12 @@ func checkGracefulDelete(_ context.Context, obj runtime.Object, options *metav1.
 	}
 	options.GracePeriodSeconds = &period
 	return true
+}
+
+// syncServiceAccountAlias keeps the deprecated serviceAccount alias equal to
+// serviceAccountName. Upstream gets this from converting to and from its
+// internal types; here the defaults do it on decode, and this does it again
+// after mutating admission, which may have named the service account.
+func syncServiceAccountAlias(spec *corev1.PodSpec) {
+	spec.DeprecatedServiceAccount = spec.ServiceAccountName //nolint:staticcheck // the alias is part of the v1 API
 }

@@ -28,10 +28,17 @@ type Server struct {
 
 	cancel context.CancelFunc
 	done   chan error
+	// keepDir is set when the caller chose DataDir: Stop leaves it.
+	keepDir bool
 }
 
 // Start starts a server with the options changed by modify (may be nil) and
 // waits until it is ready. Stop it with Stop.
+//
+// The server's data dir is a new temporary directory that Stop removes,
+// unless modify sets o.DataDir: a directory the caller chose is the
+// caller's, and Stop keeps it, so that a test can restart a server on the
+// same data (etcd, certificates) by starting another with the same DataDir.
 func Start(modify func(*apiserver.Options)) (*Server, error) {
 	dir, err := os.MkdirTemp("", "kubeshim-test-")
 	if err != nil {
@@ -45,15 +52,23 @@ func Start(modify func(*apiserver.Options)) (*Server, error) {
 	o.DataDir = dir
 	o.SecureServing.BindAddress = net.ParseIP("127.0.0.1")
 	o.SecureServing.BindPort = port
-	o.Disable = []string{apiserver.RoleScheduler, apiserver.RoleControllers}
+	// The in-process controllers run: they give every namespace its
+	// default service account, which pod admission needs.
+	o.Disable = []string{apiserver.RoleScheduler}
 	if modify != nil {
 		modify(o)
 	}
+	if o.DataDir != dir {
+		os.RemoveAll(dir)
+		dir = ""
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{DataDir: dir, Kubeconfig: o.KubeconfigPath(), cancel: cancel, done: make(chan error, 1)}
+	s := &Server{DataDir: o.DataDir, Kubeconfig: o.KubeconfigPath(), cancel: cancel, done: make(chan error, 1), keepDir: dir == ""}
 	fail := func(err error) (*Server, error) {
 		cancel()
-		os.RemoveAll(dir)
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 		return nil, err
 	}
 	if err := o.Complete(); err != nil {
@@ -86,10 +101,10 @@ func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 			return fmt.Errorf("server exited before ready: %v", err)
 		default:
 		}
-		if s.Config == nil {
-			if cfg, err := clientcmd.BuildConfigFromFlags("", s.Kubeconfig); err == nil {
-				s.Config = cfg
-			}
+		// Read the kubeconfig until the server is ready: in a data dir
+		// that is kept, the previous server's stays until Run rewrites it.
+		if cfg, err := clientcmd.BuildConfigFromFlags("", s.Kubeconfig); err == nil {
+			s.Config = cfg
 		}
 		if s.Config != nil {
 			client, err := kubernetes.NewForConfig(s.Config)
@@ -105,7 +120,8 @@ func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 	return fmt.Errorf("server not ready after %s", timeout)
 }
 
-// Stop stops the server (API server first, then etcd) and removes its data.
+// Stop stops the server (API server first, then etcd) and removes its data,
+// unless the caller chose the data dir.
 func (s *Server) Stop() error {
 	s.cancel()
 	var err error
@@ -114,7 +130,9 @@ func (s *Server) Stop() error {
 	case <-time.After(60 * time.Second):
 		err = fmt.Errorf("server did not stop within 60s")
 	}
-	os.RemoveAll(s.DataDir)
+	if !s.keepDir {
+		os.RemoveAll(s.DataDir)
+	}
 	return err
 }
 

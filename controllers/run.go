@@ -1,0 +1,47 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+
+	"github.com/kubeshim/kubeshim/controllers/rootca"
+	"github.com/kubeshim/kubeshim/controllers/serviceaccount"
+)
+
+// Config is what the controllers need.
+type Config struct {
+	// Client reaches the API server.
+	Client *rest.Config
+	// RootCA is the PEM bundle pods should trust for the API server; it is
+	// published in every namespace as kube-root-ca.crt.
+	RootCA []byte
+	// Workers per controller.
+	Workers int
+}
+
+// Run starts every controller and blocks until ctx is done.
+func Run(ctx context.Context, c Config) error {
+	if c.Workers == 0 {
+		c.Workers = 2
+	}
+	client, err := kubernetes.NewForConfig(rest.AddUserAgent(rest.CopyConfig(c.Client), "kubeshim-controllers"))
+	if err != nil {
+		return fmt.Errorf("controllers client: %w", err)
+	}
+	factory := informers.NewSharedInformerFactory(client, 10*time.Minute)
+	sa := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
+	ca := rootca.New(client, c.RootCA, factory.Core().V1().Namespaces(), factory.Core().V1().ConfigMaps())
+	factory.Start(ctx.Done())
+	defer factory.Shutdown()
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"serviceaccount", "root-ca-cert-publisher"})
+	go sa.Run(ctx, c.Workers)
+	go ca.Run(ctx, c.Workers)
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,121 @@
+package serviceaccount
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/admission"
+	"k8s.io/apiserver/pkg/admission/initializer"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+)
+
+// PluginName is upstream's.
+const PluginName = "ServiceAccount"
+
+// DefaultName is the service account of pods that name none.
+const DefaultName = "default"
+
+// mirrorPodAnnotation marks static pods' mirrors; they may use no service
+// account.
+const mirrorPodAnnotation = "kubernetes.io/config.mirror"
+
+// Register adds the plugin to plugins.
+func Register(plugins *admission.Plugins) {
+	plugins.Register(PluginName, func(io.Reader) (admission.Interface, error) { return New(), nil })
+}
+
+// Plugin defaults and checks pods' service accounts.
+type Plugin struct {
+	*admission.Handler
+	client   kubernetes.Interface
+	accounts corelisters.ServiceAccountLister
+}
+
+var (
+	_ admission.MutationInterface                  = &Plugin{}
+	_ admission.ValidationInterface                = &Plugin{}
+	_ initializer.WantsExternalKubeClientSet       = &Plugin{}
+	_ initializer.WantsExternalKubeInformerFactory = &Plugin{}
+	_ admission.InitializationValidator            = &Plugin{}
+)
+
+// New returns the plugin; the admission initializers give it its client and
+// informers.
+func New() *Plugin { return &Plugin{Handler: admission.NewHandler(admission.Create)} }
+
+// SetExternalKubeClientSet implements initializer.WantsExternalKubeClientSet.
+func (p *Plugin) SetExternalKubeClientSet(c kubernetes.Interface) { p.client = c }
+
+// SetExternalKubeInformerFactory implements initializer.WantsExternalKubeInformerFactory.
+func (p *Plugin) SetExternalKubeInformerFactory(f informers.SharedInformerFactory) {
+	informer := f.Core().V1().ServiceAccounts()
+	p.accounts = informer.Lister()
+	p.SetReadyFunc(informer.Informer().HasSynced)
+}
+
+// ValidateInitialization implements admission.InitializationValidator.
+func (p *Plugin) ValidateInitialization() error {
+	if p.client == nil || p.accounts == nil {
+		return fmt.Errorf("%s admission needs a client and informers", PluginName)
+	}
+	return nil
+}
+
+func pod(a admission.Attributes) (*corev1.Pod, bool) {
+	if a.GetResource().GroupResource() != corev1.Resource("pods") || a.GetSubresource() != "" {
+		return nil, false
+	}
+	p, ok := a.GetObject().(*corev1.Pod)
+	return p, ok
+}
+
+// Admit names the default service account in pods that name none.
+func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
+	pod, ok := pod(a)
+	if !ok || pod.Annotations[mirrorPodAnnotation] != "" {
+		return nil
+	}
+	if pod.Spec.ServiceAccountName == "" {
+		pod.Spec.ServiceAccountName = DefaultName
+	}
+	return nil
+}
+
+// Validate refuses pods whose service account does not exist, and mirror
+// pods that name one.
+func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
+	pod, ok := pod(a)
+	if !ok {
+		return nil
+	}
+	if pod.Annotations[mirrorPodAnnotation] != "" {
+		if pod.Spec.ServiceAccountName != "" {
+			return admission.NewForbidden(a, fmt.Errorf("a mirror pod may not reference service accounts"))
+		}
+		return nil
+	}
+	name := pod.Spec.ServiceAccountName
+	if name == "" {
+		name = DefaultName
+	}
+	if _, err := p.accounts.ServiceAccounts(a.GetNamespace()).Get(name); err == nil {
+		return nil
+	} else if !apierrors.IsNotFound(err) {
+		return admission.NewForbidden(a, fmt.Errorf("error looking up service account %s/%s: %w", a.GetNamespace(), name, err))
+	}
+	// The informer may lag a service account created just now.
+	_, err := p.client.CoreV1().ServiceAccounts(a.GetNamespace()).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		return nil
+	case apierrors.IsNotFound(err):
+		return admission.NewForbidden(a, fmt.Errorf("service account %s/%s was not found, retry after the service account is created", a.GetNamespace(), name))
+	}
+	return admission.NewForbidden(a, fmt.Errorf("error looking up service account %s/%s: %w", a.GetNamespace(), name, err))
+}
