@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2"
 )
 
 // systemNamespaces exist in every cluster, as upstream's system namespaces
@@ -18,14 +19,15 @@ import (
 var systemNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease}
 
 // installBootstrap creates the objects every cluster starts with, once the
-// server serves. It retries until they exist: readiness waits for it.
+// server serves: the system namespaces and the kubernetes service. It
+// retries until they exist: readiness waits for it.
 func installBootstrap(s *genericapiserver.GenericAPIServer, c *Config) error {
 	return s.AddPostStartHook("kubeshim-bootstrap", func(hc genericapiserver.PostStartHookContext) error {
 		client, err := kubernetes.NewForConfig(hc.LoopbackClientConfig)
 		if err != nil {
 			return fmt.Errorf("bootstrap client: %w", err)
 		}
-		return wait.PollUntilContextCancel(hc, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		err = wait.PollUntilContextCancel(hc, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 			for _, name := range systemNamespaces {
 				ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 				if _, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -34,5 +36,24 @@ func installBootstrap(s *genericapiserver.GenericAPIServer, c *Config) error {
 			}
 			return true, nil
 		})
+		if err != nil {
+			return err
+		}
+		first, err := firstIP(c.ServiceIPRange)
+		if err != nil {
+			return err
+		}
+		k := &kubernetesService{client: client, clusterIP: first, address: c.AdvertiseAddress, port: int32(c.Options.SecureServing.BindPort)}
+		// The first sync is part of start-up, so that a ready server has
+		// its service; later ones repair it every 10 s.
+		err = wait.PollUntilContextCancel(hc, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+			if err := k.sync(ctx); err != nil {
+				klog.FromContext(ctx).V(2).Info("Kubernetes service not reconciled yet", "err", err)
+				return false, nil
+			}
+			return true, nil
+		})
+		go k.run(hc, 10*time.Second)
+		return err
 	})
 }

@@ -57,3 +57,38 @@ func TestNamespaceTwoPhaseDeletion(t *testing.T) {
 		t.Errorf("after finalize and delete: err = %v, want NotFound", err)
 	}
 }
+
+func TestKubernetesService(t *testing.T) {
+	ctx := context.Background()
+	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
+	svc, err := client.CoreV1().Services(metav1.NamespaceDefault).Get(ctx, "kubernetes", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get kubernetes service: %v", err)
+	}
+	if svc.Spec.ClusterIP != "10.96.0.1" || len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != 443 || svc.Spec.Ports[0].Name != "https" {
+		t.Errorf("kubernetes service: clusterIP %s ports %+v, want 10.96.0.1 and https/443", svc.Spec.ClusterIP, svc.Spec.Ports)
+	}
+	for _, name := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
+		if _, err := client.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{}); err != nil {
+			t.Errorf("system namespace %s: %v", name, err)
+		}
+	}
+	// The endpoints name this server unless it has no routable address.
+	ep, err := client.CoreV1().Endpoints(metav1.NamespaceDefault).Get(ctx, "kubernetes", metav1.GetOptions{}) //nolint:staticcheck
+	if apierrors.IsNotFound(err) {
+		t.Skip("this host has no routable address; the kubernetes service has no endpoints")
+	}
+	if err != nil {
+		t.Fatalf("get endpoints: %v", err)
+	}
+	if len(ep.Subsets) != 1 || len(ep.Subsets[0].Addresses) != 1 || ep.Subsets[0].Ports[0].Name != "https" {
+		t.Errorf("kubernetes endpoints = %+v, want one address and the https port", ep.Subsets)
+	}
+	slice, err := client.DiscoveryV1().EndpointSlices(metav1.NamespaceDefault).Get(ctx, "kubernetes", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get endpointslice: %v", err)
+	}
+	if slice.Labels["kubernetes.io/service-name"] != "kubernetes" || len(slice.Endpoints) != 1 || slice.Endpoints[0].Addresses[0] != ep.Subsets[0].Addresses[0].IP {
+		t.Errorf("kubernetes endpointslice = %+v, want the endpoints' address", slice)
+	}
+}
