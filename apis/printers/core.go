@@ -435,8 +435,8 @@ var coreEvents = printer[*corev1.Event]{
 	cells: eventCells,
 }
 
-// eventCells prints an event of either API: events.k8s.io ones are converted
-// to core ones first, as upstream stores them.
+// eventCells prints an event of either API: both are stored as core events
+// (apis/events).
 func eventCells(c clock, e *corev1.Event) []any {
 	first := c.since(e.FirstTimestamp)
 	if e.FirstTimestamp.IsZero() {

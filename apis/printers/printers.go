@@ -75,7 +75,6 @@ var tables = map[schema.GroupResource]rowPrinter{
 	{Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicies"}:       validatingAdmissionPolicies,
 	{Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicybindings"}: validatingAdmissionPolicyBindings,
 
-	{Group: "events.k8s.io", Resource: "events"}: eventsV1Events,
 }
 
 // TableConvertor returns the table convertor for a resource. A resource

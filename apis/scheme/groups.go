@@ -32,6 +32,7 @@ import (
 	"github.com/kubeshim/kubeshim/apis/certificates"
 	"github.com/kubeshim/kubeshim/apis/core"
 	"github.com/kubeshim/kubeshim/apis/discovery"
+	"github.com/kubeshim/kubeshim/apis/events"
 	"github.com/kubeshim/kubeshim/apis/networking"
 	"github.com/kubeshim/kubeshim/apis/rbac"
 	"github.com/kubeshim/kubeshim/apis/scheduling"
@@ -54,6 +55,9 @@ type Group struct {
 	// ExtraInternal are kinds of other versions that are internal kinds too
 	// (autoscaling/v1 Scale serves the scale subresources).
 	ExtraInternal []runtime.Object
+	// Internal, when set, are the group's internal kinds instead of the hub
+	// version's own: events.k8s.io Events are stored as core/v1 Events.
+	Internal []runtime.Object
 	// Install registers defaulting and conversion funcs.
 	Install []func(*runtime.Scheme) error
 }
@@ -68,7 +72,9 @@ var Groups = []Group{
 		Install: []func(*runtime.Scheme) error{core.Install}},
 	{Name: "apps", Versions: []Version{version(appsv1.SchemeGroupVersion, appsv1.AddToScheme, appsv1.Deployment{})},
 		Install: []func(*runtime.Scheme) error{apps.Install}},
-	{Name: "events", Versions: []Version{version(eventsv1.SchemeGroupVersion, eventsv1.AddToScheme, eventsv1.Event{})}},
+	{Name: "events", Versions: []Version{version(eventsv1.SchemeGroupVersion, eventsv1.AddToScheme, eventsv1.Event{})},
+		Internal: []runtime.Object{&corev1.Event{}, &corev1.EventList{}},
+		Install:  []func(*runtime.Scheme) error{events.Install}},
 	{Name: "authentication", Versions: []Version{version(authenticationv1.SchemeGroupVersion, authenticationv1.AddToScheme, authenticationv1.TokenReview{})},
 		Install: []func(*runtime.Scheme) error{authentication.Install}},
 	{Name: "authorization", Versions: []Version{version(authorizationv1.SchemeGroupVersion, authorizationv1.AddToScheme, authorizationv1.SubjectAccessReview{})}},

@@ -75,6 +75,12 @@ func addInternal(s *runtime.Scheme, g Group) error {
 		return fmt.Errorf("add %s to scheme: %w", hub.GroupVersion, err)
 	}
 	internalGV := schema.GroupVersion{Group: hub.GroupVersion.Group, Version: runtime.APIVersionInternal}
+	if g.Internal != nil {
+		for _, obj := range g.Internal {
+			s.AddKnownTypeWithName(internalGV.WithKind(reflect.TypeOf(obj).Elem().Name()), obj)
+		}
+		return nil
+	}
 	for kind, t := range tmp.KnownTypes(hub.GroupVersion) {
 		if t.PkgPath() != hub.PkgPath {
 			continue

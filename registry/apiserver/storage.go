@@ -58,7 +58,6 @@ import (
 	"github.com/kubeshim/kubeshim/registry/core/service"
 	"github.com/kubeshim/kubeshim/registry/core/serviceaccount"
 	"github.com/kubeshim/kubeshim/registry/discovery/endpointslice"
-	eventsevent "github.com/kubeshim/kubeshim/registry/events/event"
 	"github.com/kubeshim/kubeshim/registry/networking/ingress"
 	"github.com/kubeshim/kubeshim/registry/networking/ingressclass"
 	"github.com/kubeshim/kubeshim/registry/networking/networkpolicy"
@@ -118,7 +117,6 @@ func served(client kubernetes.Interface) []groupVersion {
 		}},
 		{gv: schedulingv1.SchemeGroupVersion, defs: []resource.Definition{priorityclass.Definition()}},
 		{gv: nodev1.SchemeGroupVersion, defs: []resource.Definition{runtimeclass.Definition()}},
-		{gv: eventsv1.SchemeGroupVersion, defs: []resource.Definition{eventsevent.Definition()}},
 		{gv: storagev1.SchemeGroupVersion, defs: []resource.Definition{
 			storageclass.Definition(), csidriver.Definition(), csinode.Definition(), volumeattachment.Definition(),
 		}},
@@ -129,6 +127,20 @@ func served(client kubernetes.Interface) []groupVersion {
 			mutatingadmissionpolicy.Definition(), mutatingadmissionpolicybinding.Definition(),
 		}},
 	}
+}
+
+// alias serves resources stored at one group version at another too, as
+// upstream serves one etcd resource through several schemas; the scheme
+// converts between them.
+type alias struct {
+	from      schema.GroupVersion
+	resources []string
+	at        schema.GroupVersion
+}
+
+var aliases = []alias{
+	// events.k8s.io/v1 Events are core/v1 Events (apis/events converts).
+	{from: corev1.SchemeGroupVersion, resources: []string{"events"}, at: eventsv1.SchemeGroupVersion},
 }
 
 // installAPIGroups builds every resource's storage and installs the groups
@@ -162,6 +174,25 @@ func installAPIGroups(s *genericapiserver.GenericAPIServer, c *Config) error {
 			order = append(order, v.gv.Group)
 		}
 		info.VersionedResourcesStorageMap[v.gv.Version] = storage
+	}
+	for _, a := range aliases {
+		info, ok := groups[a.at.Group]
+		if !ok {
+			i := genericapiserver.NewDefaultAPIGroupInfo(a.at.Group, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+			info = &i
+			groups[a.at.Group] = info
+			order = append(order, a.at.Group)
+		}
+		if info.VersionedResourcesStorageMap[a.at.Version] == nil {
+			info.VersionedResourcesStorageMap[a.at.Version] = map[string]rest.Storage{}
+		}
+		for _, r := range a.resources {
+			st, ok := groups[a.from.Group].VersionedResourcesStorageMap[a.from.Version][r]
+			if !ok {
+				return fmt.Errorf("alias of %s in %s: no such storage", r, a.from)
+			}
+			info.VersionedResourcesStorageMap[a.at.Version][r] = st
+		}
 	}
 	legacy := groups[""]
 	if err := s.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, legacy); err != nil {

@@ -1,2 +1,0 @@
-// Package event stores events/v1 Events (events).
-package event
