@@ -7,9 +7,11 @@ import (
 
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
+	"github.com/kubeshim/kubeshim/controllers/namespace"
 	"github.com/kubeshim/kubeshim/controllers/rootca"
 	"github.com/kubeshim/kubeshim/controllers/serviceaccount"
 )
@@ -34,12 +36,18 @@ func Run(ctx context.Context, c Config) error {
 	if err != nil {
 		return fmt.Errorf("controllers client: %w", err)
 	}
+	meta, err := metadata.NewForConfig(rest.AddUserAgent(rest.CopyConfig(c.Client), "kubeshim-controllers"))
+	if err != nil {
+		return fmt.Errorf("controllers metadata client: %w", err)
+	}
 	factory := informers.NewSharedInformerFactory(client, 10*time.Minute)
+	ns := namespace.New(client, meta, factory.Core().V1().Namespaces())
 	sa := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
 	ca := rootca.New(client, c.RootCA, factory.Core().V1().Namespaces(), factory.Core().V1().ConfigMaps())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"serviceaccount", "root-ca-cert-publisher"})
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "serviceaccount", "root-ca-cert-publisher"})
+	go ns.Run(ctx, c.Workers)
 	go sa.Run(ctx, c.Workers)
 	go ca.Run(ctx, c.Workers)
 	<-ctx.Done()

@@ -74,7 +74,6 @@ var tables = map[schema.GroupResource]rowPrinter{
 	{Group: "admissionregistration.k8s.io", Resource: "validatingwebhookconfigurations"}:   validatingWebhookConfigurations,
 	{Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicies"}:       validatingAdmissionPolicies,
 	{Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicybindings"}: validatingAdmissionPolicyBindings,
-
 }
 
 // TableConvertor returns the table convertor for a resource. A resource

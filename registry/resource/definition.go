@@ -76,6 +76,12 @@ type Definition struct {
 	BeginCreate genericregistry.BeginCreateFunc
 	BeginUpdate genericregistry.BeginUpdateFunc
 	AfterDelete genericregistry.AfterDeleteFunc
+	// ShouldDeleteDuringUpdate decides, for every store of the resource
+	// (main and subresources), whether an update that leaves a deleted
+	// object without finalizers deletes it. The default is
+	// genericregistry's: metadata.finalizers empty. Namespaces also wait
+	// for spec.finalizers.
+	ShouldDeleteDuringUpdate func(ctx context.Context, key string, obj, existing runtime.Object) bool
 }
 
 // Scale serves a scale subresource over spec.replicas (a *int32) and

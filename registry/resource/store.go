@@ -53,6 +53,7 @@ func New(def Definition, gv string, optsGetter generic.RESTOptionsGetter) (*Stor
 		BeginCreate:              d.BeginCreate,
 		BeginUpdate:              d.BeginUpdate,
 		AfterDelete:              d.AfterDelete,
+		ShouldDeleteDuringUpdate: d.ShouldDeleteDuringUpdate,
 	}
 	store.SingularQualifiedResource = d.Resource
 	store.SingularQualifiedResource.Resource = d.Singular

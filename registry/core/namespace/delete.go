@@ -19,16 +19,17 @@ import (
 
 // NewStorage returns namespaces, namespaces/status and namespaces/finalize.
 func NewStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
-	s, err := resource.New(Definition(), "v1", optsGetter)
+	def := Definition()
+	// A namespace being deleted goes when its last finalizer, of metadata
+	// or of spec, does; through whichever subresource removes it.
+	def.ShouldDeleteDuringUpdate = func(ctx context.Context, key string, obj, existing runtime.Object) bool {
+		return len(obj.(*corev1.Namespace).Spec.Finalizers) == 0 && genericregistry.ShouldDeleteDuringUpdate(ctx, key, obj, existing)
+	}
+	s, err := resource.New(def, "v1", optsGetter)
 	if err != nil {
 		return nil, err
 	}
 	store := s.Store.Store
-	// A namespace whose last finalizer goes away while it is being deleted
-	// is deleted by that update.
-	store.ShouldDeleteDuringUpdate = func(ctx context.Context, key string, obj, existing runtime.Object) bool {
-		return len(obj.(*corev1.Namespace).Spec.Finalizers) == 0 && genericregistry.ShouldDeleteDuringUpdate(ctx, key, obj, existing)
-	}
 	m := s.Map()
 	m["namespaces"] = &REST{REST: s.Store}
 	finalize := *store

@@ -3,16 +3,18 @@ package apiserver
 import (
 	"context"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubeshim/kubeshim/test/integration/framework"
 )
 
-func TestNamespaceTwoPhaseDeletion(t *testing.T) {
+func TestNamespaceDeletion(t *testing.T) {
 	ctx := context.Background()
 	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
 	namespaces := client.CoreV1().Namespaces()
@@ -24,37 +26,61 @@ func TestNamespaceTwoPhaseDeletion(t *testing.T) {
 	if ns.Status.Phase != corev1.NamespaceActive || len(ns.Spec.Finalizers) != 1 || ns.Spec.Finalizers[0] != corev1.FinalizerKubernetes {
 		t.Fatalf("new namespace: phase %q finalizers %v, want Active and [kubernetes]", ns.Status.Phase, ns.Spec.Finalizers)
 	}
+	cms := client.CoreV1().ConfigMaps("doomed")
+	// Content that goes with the namespace, and content that holds it.
+	for _, cm := range []*corev1.ConfigMap{
+		{ObjectMeta: metav1.ObjectMeta{Name: "plain"}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "held", Finalizers: []string{"example.com/hold"}}},
+	} {
+		if _, err := cms.Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("create configmap: %v", err)
+		}
+	}
 	if err := namespaces.Delete(ctx, "doomed", metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
-	ns, err = namespaces.Get(ctx, "doomed", metav1.GetOptions{})
+	// The namespace controller empties what it can and says what remains.
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		ns, err = namespaces.Get(ctx, "doomed", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, c := range ns.Status.Conditions {
+			if c.Type == corev1.NamespaceFinalizersRemaining && c.Status == corev1.ConditionTrue {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
 	if err != nil {
-		t.Fatalf("get after delete: %v (want it Terminating, not gone)", err)
+		t.Fatalf("waiting for the FinalizersRemaining condition: %v (status %+v)", err, ns.Status)
 	}
 	if ns.Status.Phase != corev1.NamespaceTerminating || ns.DeletionTimestamp == nil {
-		t.Fatalf("after delete: phase %q deletionTimestamp %v, want Terminating and set", ns.Status.Phase, ns.DeletionTimestamp)
+		t.Errorf("phase %q deletionTimestamp %v, want Terminating and set", ns.Status.Phase, ns.DeletionTimestamp)
+	}
+	if _, err := cms.Get(ctx, "plain", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("configmap without finalizers: err = %v, want it deleted", err)
 	}
 	// Namespace lifecycle admission refuses new content in a terminating namespace.
-	_, err = client.CoreV1().ConfigMaps("doomed").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "late"}}, metav1.CreateOptions{})
+	_, err = cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "late"}}, metav1.CreateOptions{})
 	if !apierrors.IsForbidden(err) {
 		t.Errorf("create in a terminating namespace: err = %v, want 403 Forbidden", err)
 	}
 
-	// What the namespace controller does once the namespace is empty.
-	ns.Spec.Finalizers = nil
-	ns.Labels = map[string]string{"ignored": "by-finalize"}
-	ns, err = namespaces.Finalize(ctx, ns, metav1.UpdateOptions{})
+	held, err := cms.Get(ctx, "held", metav1.GetOptions{})
 	if err != nil {
-		t.Fatalf("finalize: %v", err)
+		t.Fatalf("get held configmap: %v", err)
 	}
-	if len(ns.Spec.Finalizers) != 0 || ns.Labels["ignored"] != "" {
-		t.Errorf("after finalize: finalizers %v labels %v, want none and unchanged labels", ns.Spec.Finalizers, ns.Labels)
+	held.Finalizers = nil
+	if _, err := cms.Update(ctx, held, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("release the finalizer: %v", err)
 	}
-	if err := namespaces.Delete(ctx, "doomed", metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-		t.Fatalf("second delete: %v", err)
-	}
-	if _, err := namespaces.Get(ctx, "doomed", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-		t.Errorf("after finalize and delete: err = %v, want NotFound", err)
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := namespaces.Get(ctx, "doomed", metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
+		t.Errorf("namespace not deleted once empty: %v", err)
 	}
 }
 
