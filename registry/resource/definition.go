@@ -76,6 +76,9 @@ type Definition struct {
 	BeginCreate genericregistry.BeginCreateFunc
 	BeginUpdate genericregistry.BeginUpdateFunc
 	AfterDelete genericregistry.AfterDeleteFunc
+	// TTL, if set, is how long etcd keeps an object after its last write
+	// (genericregistry.Store's TTLFunc): events expire.
+	TTL func(obj runtime.Object, existing uint64, update bool) (uint64, error)
 	// ShouldDeleteDuringUpdate decides, for every store of the resource
 	// (main and subresources), whether an update that leaves a deleted
 	// object without finalizers deletes it. The default is

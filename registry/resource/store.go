@@ -54,6 +54,7 @@ func New(def Definition, gv string, optsGetter generic.RESTOptionsGetter) (*Stor
 		BeginUpdate:              d.BeginUpdate,
 		AfterDelete:              d.AfterDelete,
 		ShouldDeleteDuringUpdate: d.ShouldDeleteDuringUpdate,
+		TTLFunc:                  d.TTL,
 	}
 	store.SingularQualifiedResource = d.Resource
 	store.SingularQualifiedResource.Resource = d.Singular

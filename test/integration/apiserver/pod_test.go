@@ -148,3 +148,51 @@ func TestEphemeralContainers(t *testing.T) {
 		t.Errorf("remove ephemeral container: err = %v, want 422", err)
 	}
 }
+
+func TestGracefulPodDeletion(t *testing.T) {
+	ctx := context.Background()
+	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
+	ns := framework.Namespace(t, client)
+	pods := client.CoreV1().Pods(ns)
+
+	// An unscheduled pod has no node to wait for: it goes at once.
+	if _, err := pods.Create(ctx, newPod("pending", nil), metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if err := pods.Delete(ctx, "pending", metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if _, err := pods.Get(ctx, "pending", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("unscheduled pod after delete: err = %v, want NotFound", err)
+	}
+
+	// A pod on a node waits for its node agent, for its grace period.
+	p := newPod("running", nil)
+	p.Spec.NodeName = "node-1"
+	p, err := pods.Create(ctx, p, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	p.Status.Phase = corev1.PodRunning
+	if _, err := pods.UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("update status: %v", err)
+	}
+	if err := pods.Delete(ctx, "running", metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	p, err = pods.Get(ctx, "running", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("running pod after delete: %v, want it terminating", err)
+	}
+	if p.DeletionTimestamp == nil || p.DeletionGracePeriodSeconds == nil || *p.DeletionGracePeriodSeconds != 30 {
+		t.Errorf("deletionTimestamp %v grace %v, want set and 30", p.DeletionTimestamp, p.DeletionGracePeriodSeconds)
+	}
+	// What the node agent does once the containers are gone.
+	zero := int64(0)
+	if err := pods.Delete(ctx, "running", metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+		t.Fatalf("delete with grace 0: %v", err)
+	}
+	if _, err := pods.Get(ctx, "running", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("after grace-0 delete: err = %v, want NotFound", err)
+	}
+}
