@@ -11,17 +11,15 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
+
+	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
 // Controller deletes the content of terminating namespaces.
@@ -31,7 +29,7 @@ type Controller struct {
 	discovery  discovery.DiscoveryInterface
 	namespaces corelisters.NamespaceLister
 	synced     cache.InformerSynced
-	queue      workqueue.TypedRateLimitingInterface[string]
+	queue      *queue.Queue
 	// recheck is how long to wait before looking at a namespace whose
 	// content is still going (pods terminating gracefully, finalizers).
 	recheck time.Duration
@@ -45,10 +43,9 @@ func New(client kubernetes.Interface, meta metadata.Interface, namespaces corein
 		discovery:  client.Discovery(),
 		namespaces: namespaces.Lister(),
 		synced:     namespaces.Informer().HasSynced,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "namespace"}),
-		recheck: 2 * time.Second,
+		recheck:    2 * time.Second,
 	}
+	c.queue = queue.New("namespace", c.sync)
 	_, _ = namespaces.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
 		UpdateFunc: func(_, obj any) { c.enqueue(obj) },
@@ -65,41 +62,22 @@ func (c *Controller) enqueue(obj any) {
 
 // Run processes namespaces until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	if !cache.WaitForNamedCacheSync("namespace", ctx.Done(), c.synced) {
-		return
-	}
-	for i := 0; i < workers; i++ {
-		go wait.UntilWithContext(ctx, c.work, 0)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		remaining, err := c.sync(ctx, key)
-		switch {
-		case err != nil:
-			klog.FromContext(ctx).Error(err, "Delete namespace content", "namespace", key)
-			c.queue.AddRateLimited(key)
-		case remaining:
-			c.queue.Forget(key)
-			c.queue.AddAfter(key, c.recheck)
-		default:
-			c.queue.Forget(key)
-		}
-		c.queue.Done(key)
-	}
+	c.queue.Run(ctx, workers, c.synced)
 }
 
 // sync deletes what is in the namespace and finalizes it when it is empty.
-// It reports whether content remains.
-func (c *Controller) sync(ctx context.Context, name string) (bool, error) {
+// While content remains (pods terminating, finalizers), it looks again
+// after c.recheck.
+func (c *Controller) sync(ctx context.Context, name string) (time.Duration, error) {
+	remaining, err := c.deleteContent(ctx, name)
+	if remaining && err == nil {
+		return c.recheck, nil
+	}
+	return 0, err
+}
+
+// deleteContent reports whether content remains.
+func (c *Controller) deleteContent(ctx context.Context, name string) (bool, error) {
 	ns, err := c.namespaces.Get(name)
 	if apierrors.IsNotFound(err) {
 		return false, nil

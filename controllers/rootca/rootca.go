@@ -4,18 +4,17 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
+
+	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
 const (
@@ -35,7 +34,7 @@ type Controller struct {
 	namespaces corelisters.NamespaceLister
 	configMaps corelisters.ConfigMapLister
 	synced     []cache.InformerSynced
-	queue      workqueue.TypedRateLimitingInterface[string]
+	queue      *queue.Queue
 }
 
 // New returns a controller publishing rootCA.
@@ -46,9 +45,8 @@ func New(client kubernetes.Interface, rootCA []byte, namespaces coreinformers.Na
 		namespaces: namespaces.Lister(),
 		configMaps: configMaps.Lister(),
 		synced:     []cache.InformerSynced{namespaces.Informer().HasSynced, configMaps.Informer().HasSynced},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "root-ca-cert-publisher"}),
 	}
+	c.queue = queue.New("root-ca-cert-publisher", func(ctx context.Context, ns string) (time.Duration, error) { return 0, c.sync(ctx, ns) })
 	_, _ = namespaces.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { c.enqueue(obj) },
 		UpdateFunc: func(_, obj any) { c.enqueue(obj) },
@@ -76,31 +74,7 @@ func (c *Controller) enqueue(obj any) {
 
 // Run processes namespaces until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	if !cache.WaitForNamedCacheSync("root-ca-cert-publisher", ctx.Done(), c.synced...) {
-		return
-	}
-	for i := 0; i < workers; i++ {
-		go wait.UntilWithContext(ctx, c.work, 0)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		if err := c.sync(ctx, key); err != nil {
-			klog.FromContext(ctx).Error(err, "Publish root CA", "namespace", key)
-			c.queue.AddRateLimited(key)
-		} else {
-			c.queue.Forget(key)
-		}
-		c.queue.Done(key)
-	}
+	c.queue.Run(ctx, workers, c.synced...)
 }
 
 // sync makes the namespace's kube-root-ca.crt hold exactly the bundle.

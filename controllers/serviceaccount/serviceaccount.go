@@ -3,18 +3,17 @@ package serviceaccount
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
+
+	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
 // Name is the service account every namespace has.
@@ -27,7 +26,7 @@ type Controller struct {
 	accounts   corelisters.ServiceAccountLister
 	synced     []cache.InformerSynced
 	// queue holds namespace names.
-	queue workqueue.TypedRateLimitingInterface[string]
+	queue *queue.Queue
 }
 
 // New returns a controller on the given informers.
@@ -37,9 +36,8 @@ func New(client kubernetes.Interface, namespaces coreinformers.NamespaceInformer
 		namespaces: namespaces.Lister(),
 		accounts:   accounts.Lister(),
 		synced:     []cache.InformerSynced{namespaces.Informer().HasSynced, accounts.Informer().HasSynced},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "serviceaccount"}),
 	}
+	c.queue = queue.New("serviceaccount", func(ctx context.Context, ns string) (time.Duration, error) { return 0, c.sync(ctx, ns) })
 	_, _ = namespaces.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { c.enqueueNamespace(obj) },
 		UpdateFunc: func(_, obj any) { c.enqueueNamespace(obj) },
@@ -65,32 +63,7 @@ func (c *Controller) enqueueNamespace(obj any) {
 
 // Run processes namespaces until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	if !cache.WaitForNamedCacheSync("serviceaccount", ctx.Done(), c.synced...) {
-		return
-	}
-	for i := 0; i < workers; i++ {
-		go wait.UntilWithContext(ctx, c.work, 0)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		err := c.sync(ctx, key)
-		if err == nil {
-			c.queue.Forget(key)
-		} else {
-			klog.FromContext(ctx).Error(err, "Sync service account", "namespace", key)
-			c.queue.AddRateLimited(key)
-		}
-		c.queue.Done(key)
-	}
+	c.queue.Run(ctx, workers, c.synced...)
 }
 
 // sync makes sure the namespace has its default service account.
