@@ -120,7 +120,7 @@ func served(client kubernetes.Interface) []groupVersion {
 		{gv: storagev1.SchemeGroupVersion, defs: []resource.Definition{
 			storageclass.Definition(), csidriver.Definition(), csinode.Definition(), volumeattachment.Definition(),
 		}},
-		{gv: certificatesv1.SchemeGroupVersion, defs: []resource.Definition{certificatesigningrequest.Definition()}},
+		{gv: certificatesv1.SchemeGroupVersion, custom: []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error){certificatesigningrequest.NewStorage}},
 		{gv: admissionregistrationv1.SchemeGroupVersion, defs: []resource.Definition{
 			validatingwebhookconfiguration.Definition(), mutatingwebhookconfiguration.Definition(),
 			validatingadmissionpolicy.Definition(), validatingadmissionpolicybinding.Definition(),
