@@ -1,8 +1,12 @@
 package autoscaling
 
-import "k8s.io/apimachinery/pkg/runtime"
+import (
+	"errors"
 
-// Install registers the group's defaulting funcs in s.
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// Install registers the group's defaulting and conversion funcs in s.
 func Install(s *runtime.Scheme) error {
-	return addDefaultingFuncs(s)
+	return errors.Join(addDefaultingFuncs(s), addConversionFuncs(s))
 }

@@ -6,6 +6,7 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	certificatesv1 "k8s.io/api/certificates/v1"
@@ -105,7 +106,9 @@ func served(client kubernetes.Interface) []groupVersion {
 			daemonset.Definition(), controllerrevision.Definition(),
 		}},
 		{gv: batchv1.SchemeGroupVersion, defs: []resource.Definition{job.Definition(), cronjob.Definition()}},
-		{gv: autoscalingv2.SchemeGroupVersion, defs: []resource.Definition{horizontalpodautoscaler.Definition()}},
+		{gv: autoscalingv2.SchemeGroupVersion, custom: []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error){
+			horizontalpodautoscaler.NewStorage,
+		}},
 		{gv: discoveryv1.SchemeGroupVersion, defs: []resource.Definition{endpointslice.Definition()}},
 		{gv: coordinationv1.SchemeGroupVersion, defs: []resource.Definition{lease.Definition()}},
 		{gv: networkingv1.SchemeGroupVersion, defs: []resource.Definition{
@@ -141,6 +144,9 @@ type alias struct {
 var aliases = []alias{
 	// events.k8s.io/v1 Events are core/v1 Events (apis/events converts).
 	{from: corev1.SchemeGroupVersion, resources: []string{"events"}, at: eventsv1.SchemeGroupVersion},
+	// autoscaling/v1 HorizontalPodAutoscalers are the v2 ones (apis/autoscaling
+	// converts); etcd keeps v2, the group's preferred version.
+	{from: autoscalingv2.SchemeGroupVersion, resources: []string{"horizontalpodautoscalers", "horizontalpodautoscalers/status"}, at: autoscalingv1.SchemeGroupVersion},
 }
 
 // installAPIGroups builds every resource's storage and installs the groups

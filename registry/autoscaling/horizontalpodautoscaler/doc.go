@@ -1,2 +1,4 @@
-// Package horizontalpodautoscaler stores autoscaling/v2 HorizontalPodAutoscalers (horizontalpodautoscalers).
+// Package horizontalpodautoscaler stores HorizontalPodAutoscalers
+// (horizontalpodautoscalers) at autoscaling/v2, the storage that serves
+// autoscaling/v1 too.
 package horizontalpodautoscaler
