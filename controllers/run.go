@@ -12,6 +12,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/kubeshim/kubeshim/controllers/namespace"
+	"github.com/kubeshim/kubeshim/controllers/resourcequota"
 	"github.com/kubeshim/kubeshim/controllers/rootca"
 	"github.com/kubeshim/kubeshim/controllers/serviceaccount"
 )
@@ -42,11 +43,13 @@ func Run(ctx context.Context, c Config) error {
 	}
 	factory := informers.NewSharedInformerFactory(client, 10*time.Minute)
 	ns := namespace.New(client, meta, factory.Core().V1().Namespaces())
+	quota := resourcequota.New(client, factory)
 	sa := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
 	ca := rootca.New(client, c.RootCA, factory.Core().V1().Namespaces(), factory.Core().V1().ConfigMaps())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "serviceaccount", "root-ca-cert-publisher"})
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "resourcequota", "serviceaccount", "root-ca-cert-publisher"})
+	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go sa.Run(ctx, c.Workers)
 	go ca.Run(ctx, c.Workers)
