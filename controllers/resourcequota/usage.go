@@ -6,6 +6,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	corelisters "k8s.io/client-go/listers/core/v1"
+
+	"github.com/kubeshim/kubeshim/apis/core"
 )
 
 // listers are what usage is computed from.
@@ -117,13 +119,13 @@ func (l listers) compute(ns string) (corev1.ResourceList, error) {
 		used[name] = sum
 	}
 	for _, p := range activePods(pods) {
-		for name, q := range podTotal(p, func(c corev1.Container) corev1.ResourceList { return c.Resources.Requests }) {
+		for name, q := range core.PodResources(p, core.Requests, true) {
 			add(corev1.ResourceName("requests."+string(name)), q)
 			if name == corev1.ResourceCPU || name == corev1.ResourceMemory || name == corev1.ResourceEphemeralStorage {
 				add(name, q)
 			}
 		}
-		for name, q := range podTotal(p, func(c corev1.Container) corev1.ResourceList { return c.Resources.Limits }) {
+		for name, q := range core.PodResources(p, core.Limits, true) {
 			add(corev1.ResourceName("limits."+string(name)), q)
 		}
 	}
@@ -140,34 +142,6 @@ func (l listers) compute(ns string) (corev1.ResourceList, error) {
 		}
 	}
 	return used, nil
-}
-
-// podTotal is what a pod holds: its containers together, or its largest
-// init container if that is more, plus its overhead.
-func podTotal(pod *corev1.Pod, of func(corev1.Container) corev1.ResourceList) corev1.ResourceList {
-	total := corev1.ResourceList{}
-	for _, c := range pod.Spec.Containers {
-		for k, v := range of(c) {
-			sum := total[k]
-			sum.Add(v)
-			total[k] = sum
-		}
-	}
-	for _, c := range pod.Spec.InitContainers {
-		for k, v := range of(c) {
-			if have, ok := total[k]; !ok || v.Cmp(have) > 0 {
-				total[k] = v.DeepCopy()
-			}
-		}
-	}
-	for k, v := range pod.Spec.Overhead {
-		if _, ok := total[k]; ok {
-			sum := total[k]
-			sum.Add(v)
-			total[k] = sum
-		}
-	}
-	return total
 }
 
 // usage computes status.used for the names in hard; names it does not know

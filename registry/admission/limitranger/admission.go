@@ -15,6 +15,8 @@ import (
 	"k8s.io/apiserver/pkg/admission/initializer"
 	"k8s.io/client-go/informers"
 	corelisters "k8s.io/client-go/listers/core/v1"
+
+	"github.com/kubeshim/kubeshim/apis/core"
 )
 
 // PluginName is upstream's.
@@ -192,8 +194,8 @@ func validatePod(pod *corev1.Pod, lr *corev1.LimitRange) error {
 				check(item.Type, item, c.Resources.Requests, c.Resources.Limits)
 			}
 		case corev1.LimitTypePod:
-			check(item.Type, item, podTotal(pod, func(c corev1.Container) corev1.ResourceList { return c.Resources.Requests }),
-				podTotal(pod, func(c corev1.Container) corev1.ResourceList { return c.Resources.Limits }))
+			check(item.Type, item, core.PodResources(pod, core.Requests, false),
+				core.PodResources(pod, core.Limits, false))
 		}
 	}
 	return utilerrors.NewAggregate(errs)
@@ -219,27 +221,6 @@ func validateClaim(pvc *corev1.PersistentVolumeClaim, lr *corev1.LimitRange) err
 		}
 	}
 	return utilerrors.NewAggregate(errs)
-}
-
-// podTotal is what the pod as a whole asks for: its containers together,
-// or its largest init container if that is more (they run one at a time).
-func podTotal(pod *corev1.Pod, of func(corev1.Container) corev1.ResourceList) corev1.ResourceList {
-	total := corev1.ResourceList{}
-	for _, c := range pod.Spec.Containers {
-		for k, v := range of(c) {
-			sum := total[k]
-			sum.Add(v)
-			total[k] = sum
-		}
-	}
-	for _, c := range pod.Spec.InitContainers {
-		for k, v := range of(c) {
-			if have, ok := total[k]; !ok || v.Cmp(have) > 0 {
-				total[k] = v.DeepCopy()
-			}
-		}
-	}
-	return total
 }
 
 // The messages below are upstream's, word for word (two spaces included).
