@@ -20,6 +20,14 @@ test: ## Run every test CI runs (verify, unit, integration, end-to-end)
 verify: ## Check gofmt, go vet and generated code
 	hack/verify-all.sh
 
+.PHONY: conformance
+conformance: ## Run the upstream conformance tests of conformance/focus.txt (FOCUS=regex|all)
+	hack/conformance.sh
+
+.PHONY: bench
+bench: ## Measure kubeshim against upstream kube-apiserver and etcd (docs/benchmarks.md)
+	hack/bench.sh
+
 .PHONY: up
 up: ## Install what the host lacks, build, start a one-node cluster
 	hack/up.sh

@@ -17,3 +17,18 @@ ldflags=(
 )
 LDFLAGS="${ldflags[*]}"
 export LDFLAGS
+
+# free_port prints a port of 127.0.0.1 that nothing listens on, below the
+# kernel's ephemeral range so that no outgoing connection holds it.
+free_port() {
+  local port
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % 10000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+  echo "no free port found" >&2
+  return 1
+}
