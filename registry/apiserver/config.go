@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -22,8 +23,11 @@ import (
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/group"
 	"k8s.io/apiserver/pkg/authentication/request/anonymous"
+	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
 	"k8s.io/apiserver/pkg/authentication/request/union"
+	"k8s.io/apiserver/pkg/authentication/request/websocket"
 	x509request "k8s.io/apiserver/pkg/authentication/request/x509"
+	tokencache "k8s.io/apiserver/pkg/authentication/token/cache"
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	"k8s.io/apiserver/pkg/endpoints/discovery/aggregated"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
@@ -51,7 +55,9 @@ import (
 	runtimeclassadmission "github.com/kubeshim/kubeshim/registry/admission/runtimeclass"
 	saadmission "github.com/kubeshim/kubeshim/registry/admission/serviceaccount"
 	"github.com/kubeshim/kubeshim/registry/apiserver/pki"
+	"github.com/kubeshim/kubeshim/registry/core/serviceaccount"
 	"github.com/kubeshim/kubeshim/registry/etcd"
+	"github.com/kubeshim/kubeshim/registry/serviceaccount/token"
 )
 
 // Config is everything the three servers of the chain need.
@@ -72,6 +78,11 @@ type Config struct {
 	CA *pki.CA
 	// AdminCert and AdminKey are the admin client certificate files.
 	AdminCert, AdminKey string
+	// TokenIssuer signs bound service account tokens (serviceaccounts/token)
+	// with <data-dir>/pki/sa.key.
+	TokenIssuer *token.Issuer
+	// Tokens authenticates bearer tokens: bound service account tokens.
+	Tokens authenticator.Token
 }
 
 // Complete fills in defaults that depend on the host.
@@ -125,9 +136,6 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 	generic.LoopbackClientConfig.DisableCompression = true
 	generic.ExternalAddress = net.JoinHostPort(c.AdvertiseAddress.String(), fmt.Sprint(o.SecureServing.BindPort))
 
-	if err := c.authentication(&generic.Config); err != nil {
-		return nil, err
-	}
 	authz := authorizerfactory.NewAlwaysAllowAuthorizer()
 	generic.Authorization.Authorizer = authz
 	generic.RuleResolver = authz
@@ -172,6 +180,9 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 		return nil, fmt.Errorf("loopback client: %w", err)
 	}
 	generic.SharedInformerFactory = informers.NewSharedInformerFactory(client, 10*time.Minute)
+	if err := c.authentication(&generic.Config, client, generic.SharedInformerFactory); err != nil {
+		return nil, err
+	}
 	dynamicClient, err := dynamic.NewForConfig(generic.LoopbackClientConfig)
 	if err != nil {
 		return nil, fmt.Errorf("loopback dynamic client: %w", err)
@@ -287,9 +298,15 @@ func (c *Config) certificates() error {
 	return err
 }
 
-// authentication accepts client certificates signed by the cluster CA and,
-// as kube-apiserver does by default, anonymous requests.
-func (c *Config) authentication(generic *genericapiserver.Config) error {
+// authentication accepts client certificates signed by the cluster CA,
+// bound service account tokens and, as kube-apiserver does by default,
+// anonymous requests. A bearer token that is presented and rejected is a
+// 401, not an anonymous request.
+//
+// Tokens name service accounts and bound objects, which the authenticator
+// reads from informers: it registers them with factory, so it must run
+// before the factory starts.
+func (c *Config) authentication(generic *genericapiserver.Config, client kubernetes.Interface, factory informers.SharedInformerFactory) error {
 	ca, err := dynamiccertificates.NewDynamicCAContentFromFile("client-ca", c.CA.CertFile)
 	if err != nil {
 		return fmt.Errorf("client CA: %w", err)
@@ -298,11 +315,59 @@ func (c *Config) authentication(generic *genericapiserver.Config) error {
 		return fmt.Errorf("client CA: %w", err)
 	}
 	certs := x509request.NewDynamic(ca.VerifyOptions, x509request.CommonNameUserConversion)
+
+	o := c.Options
+	key, err := pki.LoadOrCreateKey(filepath.Join(o.pkiDir(), "sa.key"))
+	if err != nil {
+		return fmt.Errorf("service account signing key: %w", err)
+	}
+	if c.TokenIssuer, err = token.NewIssuer(o.ServiceAccountIssuers[0], key); err != nil {
+		return err
+	}
+	// As kube-apiserver, the API is by default the audience its issuers
+	// name. Never empty: without audiences, a token for any would do.
+	generic.Authentication.APIAudiences = o.APIAudiences
+	if len(o.APIAudiences) == 0 {
+		generic.Authentication.APIAudiences = o.ServiceAccountIssuers
+	}
+	// Successes are cached for tokenSuccessCacheTTL, failures not: a
+	// revoked token (its service account or pod deleted) may work that much
+	// longer, as upstream.
+	c.Tokens = tokencache.New(token.NewAuthenticator(token.Config{
+		Issuers:      o.ServiceAccountIssuers,
+		Keys:         []token.PublicKey{c.TokenIssuer.PublicKey()},
+		APIAudiences: generic.Authentication.APIAudiences,
+		Objects:      token.NewGetter(client, factory),
+	}), true, tokenSuccessCacheTTL, 0)
+
 	generic.Authentication.Authenticator = union.NewFailOnError(
-		group.NewAuthenticatedGroupAdder(union.New(authenticator.Request(certs))),
+		group.NewAuthenticatedGroupAdder(union.New(
+			certs,
+			bearertoken.New(c.Tokens),
+			// Browsers cannot set headers on websockets: the token comes
+			// in a subprotocol.
+			websocket.NewProtocolAuthenticator(c.Tokens),
+		)),
 		anonymous.NewAuthenticator(nil),
 	)
 	return nil
+}
+
+// tokenSuccessCacheTTL is how long an authenticated token is taken for
+// granted, kube-apiserver's.
+const tokenSuccessCacheTTL = 10 * time.Second
+
+// tokenOptions configure serviceaccounts/token. Its bound objects are read
+// live through client: a token bound to an object just created or
+// recreated must name its UID, which an informer may not have yet.
+func (c *Config) tokenOptions(client kubernetes.Interface) serviceaccount.TokenOptions {
+	return serviceaccount.TokenOptions{
+		Issuer:           c.TokenIssuer,
+		APIAudiences:     c.Generic.Authentication.APIAudiences,
+		MaxExpiration:    c.Options.ServiceAccountMaxTokenExpiration,
+		ExtendExpiration: c.Options.ServiceAccountExtendTokenExpiration,
+		Objects:          token.NewGetter(client, nil),
+	}
 }
 
 func firstIP(cidr *net.IPNet) (net.IP, error) {

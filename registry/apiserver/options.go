@@ -3,8 +3,10 @@ package apiserver
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
@@ -31,6 +33,19 @@ type Options struct {
 	// name; empty means the host's default interface address.
 	AdvertiseAddress net.IP
 
+	// ServiceAccountIssuers are the accepted "iss" of service account
+	// tokens; the first is the one new tokens carry.
+	ServiceAccountIssuers []string
+	// APIAudiences are the audiences a token must be for to authenticate
+	// to the API; empty means the service account issuers.
+	APIAudiences []string
+	// ServiceAccountMaxTokenExpiration caps the lifetime of requested
+	// tokens; zero means no cap.
+	ServiceAccountMaxTokenExpiration time.Duration
+	// ServiceAccountExtendTokenExpiration extends the kubelet's projected
+	// tokens to a year, warning after their requested lifetime.
+	ServiceAccountExtendTokenExpiration bool
+
 	SecureServing *genericoptions.SecureServingOptionsWithLoopback
 }
 
@@ -41,7 +56,10 @@ func NewOptions() *Options {
 		EtcdPrefix:            "/registry",
 		ServiceClusterIPRange: "10.96.0.0/12",
 		ServiceNodePortRange:  utilnet.PortRange{Base: 30000, Size: 2768},
-		SecureServing:         genericoptions.NewSecureServingOptions().WithLoopback(),
+		// kubeadm's issuer: kube-apiserver has no default.
+		ServiceAccountIssuers:               []string{"https://kubernetes.default.svc.cluster.local"},
+		ServiceAccountExtendTokenExpiration: true,
+		SecureServing:                       genericoptions.NewSecureServingOptions().WithLoopback(),
 	}
 	o.SecureServing.BindPort = 6443
 	return o
@@ -56,6 +74,10 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "CIDR from which service cluster IPs are allocated.")
 	fs.Var(&o.ServiceNodePortRange, "service-node-port-range", "Port range reserved for services with NodePort visibility, e.g. '30000-32767'.")
 	fs.IPVar(&o.AdvertiseAddress, "advertise-address", o.AdvertiseAddress, "Address the kubernetes service's endpoints name; defaults to the host's default interface address.")
+	fs.StringArrayVar(&o.ServiceAccountIssuers, "service-account-issuer", o.ServiceAccountIssuers, "Identifier of the service account token issuer, the \"iss\" of issued tokens; an https URL to serve OpenID discovery. Repeat to accept tokens of earlier issuers too: the first issues.")
+	fs.StringSliceVar(&o.APIAudiences, "api-audiences", o.APIAudiences, "Audiences a token must be for to authenticate to the API; defaults to the service account issuers.")
+	fs.DurationVar(&o.ServiceAccountMaxTokenExpiration, "service-account-max-token-expiration", o.ServiceAccountMaxTokenExpiration, "Longest lifetime of a requested service account token; longer requests are shortened. Zero means no limit.")
+	fs.BoolVar(&o.ServiceAccountExtendTokenExpiration, "service-account-extend-token-expiration", o.ServiceAccountExtendTokenExpiration, "Extend the kubelet's projected service account tokens to a year, auditing their use after the requested lifetime.")
 	fs.IPVar(&o.SecureServing.BindAddress, "bind-address", o.SecureServing.BindAddress, "Address to serve HTTPS on.")
 	fs.IntVar(&o.SecureServing.BindPort, "secure-port", o.SecureServing.BindPort, "Port to serve HTTPS on.")
 }
@@ -84,7 +106,35 @@ func (o *Options) Validate() []error {
 			errs = append(errs, fmt.Errorf("--etcd-servers: %q is not an http(s) URL", s))
 		}
 	}
+	errs = append(errs, o.validateServiceAccounts()...)
 	errs = append(errs, o.SecureServing.Validate()...)
+	return errs
+}
+
+// validateServiceAccounts checks the service account token flags as
+// kube-apiserver does.
+func (o *Options) validateServiceAccounts() []error {
+	var errs []error
+	if len(o.ServiceAccountIssuers) == 0 {
+		errs = append(errs, fmt.Errorf("--service-account-issuer must be given"))
+	}
+	seen := map[string]bool{}
+	for _, iss := range o.ServiceAccountIssuers {
+		switch {
+		case iss == "":
+			errs = append(errs, fmt.Errorf("--service-account-issuer must not be empty"))
+		case seen[iss]:
+			errs = append(errs, fmt.Errorf("--service-account-issuer %q is given twice", iss))
+		case strings.Contains(iss, ":"):
+			if _, err := url.Parse(iss); err != nil {
+				errs = append(errs, fmt.Errorf("--service-account-issuer %q contains a ':' but is not a valid URL: %w", iss, err))
+			}
+		}
+		seen[iss] = true
+	}
+	if m := o.ServiceAccountMaxTokenExpiration; m != 0 && (m < time.Hour || m > (1<<32)*time.Second) {
+		errs = append(errs, fmt.Errorf("--service-account-max-token-expiration must be between 1 hour and 2^32 seconds"))
+	}
 	return errs
 }
 

@@ -2,11 +2,15 @@ package apiserver
 
 import (
 	"fmt"
+	"net/url"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	"k8s.io/apiserver/pkg/authentication/group"
+	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
 	"github.com/kubeshim/kubeshim/apis/scheme"
@@ -16,10 +20,12 @@ import (
 	"github.com/kubeshim/kubeshim/registry/authorization/selfsubjectaccessreview"
 	"github.com/kubeshim/kubeshim/registry/authorization/selfsubjectrulesreview"
 	"github.com/kubeshim/kubeshim/registry/authorization/subjectaccessreview"
+	"github.com/kubeshim/kubeshim/registry/serviceaccount/token"
 )
 
 // installReviewGroups installs authentication.k8s.io and
-// authorization.k8s.io, whose kinds are not stored: each create is answered.
+// authorization.k8s.io, whose kinds are not stored: each create is answered;
+// and the service account issuer's discovery documents.
 //
 // It reads the authorizer and rule resolver after c.Generic was completed,
 // as kube-apiserver does: they are the ones the handler chain checks requests
@@ -27,10 +33,11 @@ import (
 func installReviewGroups(s *genericapiserver.GenericAPIServer, c *Config) error {
 	authn := genericapiserver.NewDefaultAPIGroupInfo(authenticationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	authn.VersionedResourcesStorageMap[authenticationv1.SchemeGroupVersion.Version] = map[string]rest.Storage{
-		// No token authenticator yet: kubeshim authenticates client
-		// certificates only. The request authenticator cannot stand in for
-		// one, as it would answer an unknown token as system:anonymous.
-		"tokenreviews":       tokenreview.NewStorage(nil, c.Generic.Authentication.APIAudiences),
+		// The server's token authenticators, not its request
+		// authenticator, which would answer an unknown token as
+		// system:anonymous; with system:authenticated added, as a request
+		// authenticated by the token would be.
+		"tokenreviews":       tokenreview.NewStorage(group.NewTokenGroupAdder(c.Tokens, []string{user.AllAuthenticated}), c.Generic.Authentication.APIAudiences),
 		"selfsubjectreviews": selfsubjectreview.NewStorage(clock.RealClock{}),
 	}
 	infos := []*genericapiserver.APIGroupInfo{&authn}
@@ -53,5 +60,20 @@ func installReviewGroups(s *genericapiserver.GenericAPIServer, c *Config) error 
 	if err := s.InstallAPIGroups(infos...); err != nil {
 		return fmt.Errorf("install review API groups: %w", err)
 	}
+	installIssuerDiscovery(s, c)
 	return nil
+}
+
+// installIssuerDiscovery serves the service account issuer's OpenID
+// discovery document and keys, as kube-apiserver does beside its
+// authentication API. Also as kube-apiserver, an issuer that is not an https
+// URL has none, and the server runs without them.
+func installIssuerDiscovery(s *genericapiserver.GenericAPIServer, c *Config) {
+	jwks := (&url.URL{Scheme: "https", Host: c.Generic.ExternalAddress, Path: token.JWKSPath}).String()
+	d, err := token.NewDiscovery(c.TokenIssuer.Name(), jwks, []token.PublicKey{c.TokenIssuer.PublicKey()})
+	if err != nil {
+		klog.Background().Info("Not serving service account issuer discovery", "err", err)
+		return
+	}
+	d.Install(s.Handler.GoRestfulContainer)
 }

@@ -86,12 +86,12 @@ type groupVersion struct {
 
 // served lists every stored resource by group version. client is the
 // server's loopback client, for storage that reads other resources through
-// the API.
-func served(client kubernetes.Interface) []groupVersion {
+// the API; tokens configure serviceaccounts/token.
+func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions) []groupVersion {
 	return []groupVersion{
 		{gv: corev1.SchemeGroupVersion, defs: []resource.Definition{
 			endpoints.Definition(),
-			node.Definition(), configmap.Definition(), secret.Definition(), serviceaccount.Definition(),
+			node.Definition(), configmap.Definition(), secret.Definition(),
 			event.Definition(), limitrange.Definition(), resourcequota.Definition(),
 			persistentvolume.Definition(), persistentvolumeclaim.Definition(), podtemplate.Definition(),
 			replicationcontroller.Definition(),
@@ -99,6 +99,9 @@ func served(client kubernetes.Interface) []groupVersion {
 			namespace.NewStorage,
 			func(o generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
 				return pod.NewStorage(o, client.PolicyV1())
+			},
+			func(o generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
+				return serviceaccount.NewStorage(o, tokens)
 			},
 		}},
 		{gv: appsv1.SchemeGroupVersion, defs: []resource.Definition{
@@ -159,7 +162,7 @@ func installAPIGroups(s *genericapiserver.GenericAPIServer, c *Config) error {
 	if err != nil {
 		return fmt.Errorf("loopback client: %w", err)
 	}
-	for _, v := range served(client) {
+	for _, v := range served(client, c.tokenOptions(client)) {
 		storage, err := storageFor(v, optsGetter)
 		if err != nil {
 			return err
