@@ -122,7 +122,8 @@ func (ca *CA) issued(cert *x509.Certificate, req Request) bool {
 }
 
 // LoadOrCreateKey loads or creates a private key (service-account token
-// signing) at path and writes its public half beside it as <path>.pub.
+// signing) at path. Its public half is derived from it when needed (the
+// JWKS endpoint), not written to disk.
 func LoadOrCreateKey(path string) (crypto.Signer, error) {
 	data, _, err := keyutil.LoadOrGenerateKeyFile(path)
 	if err != nil {
