@@ -12,6 +12,8 @@
 #
 # The server is stopped and its data dir removed on every exit.
 #
+#   FOCUS_FILE=f    run the tests named in f instead (make test runs
+#                   conformance/passing.txt, those of focus.txt that pass)
 #   FOCUS=<regex>   run the tests whose names match <regex> instead
 #   FOCUS=all       run every [Conformance] test
 #   E2E_ARGS=...    more arguments for e2e.test (word-split)
@@ -19,7 +21,7 @@ source "$(dirname "$0")/lib.sh"
 
 OUT=_output/conformance
 E2E=$OUT/e2e.test
-FOCUS_FILE=conformance/focus.txt
+FOCUS_FILE=${FOCUS_FILE:-conformance/focus.txt}
 E2E_KUBE_VERSION=v1.37.2
 mkdir -p "$OUT"
 
@@ -55,20 +57,6 @@ focus_regex() {
   esac
 }
 
-# free_port prints a port of 127.0.0.1 that nothing listens on, below the
-# kernel's ephemeral range so that no outgoing connection holds it.
-free_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 10000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-  echo "no free port found" >&2
-  return 1
-}
 
 server_pid=
 data_dir=
