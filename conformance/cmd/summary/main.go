@@ -6,7 +6,8 @@
 // Specs that the focus filtered out are not counted: Ginkgo reports them as
 // skipped with no message, while a spec that ran and skipped itself carries
 // its reason. A failed suite node (such as the SynchronizedBeforeSuite that
-// checks the cluster) counts as failed, since it fails every spec after it.
+// checks the cluster) counts as failed, since it fails every spec after it;
+// focused specs that never ran (after an interrupt) are reported apart.
 //
 // Usage: go run ./cmd/summary [-v] REPORT.json
 package main
@@ -47,18 +48,21 @@ func run(path string, verbose bool) error {
 	if err := json.Unmarshal(data, &reports); err != nil {
 		return fmt.Errorf("decode %s: %w", path, err)
 	}
-	var passed, failed, skipped int
+	var passed, failed, skipped, focused, ran int
 	for _, r := range reports {
+		focused += r.PreRunStats.SpecsThatWillRun
 		for _, s := range r.SpecReports {
 			name := s.FullText()
-			if s.LeafNodeType != types.NodeTypeIt {
+			it := s.LeafNodeType == types.NodeTypeIt
+			if !it {
 				name = "[" + s.LeafNodeType.String() + "]"
 			}
 			switch {
 			case s.State.Is(types.SpecStateFailureStates):
 				failed++
 				fmt.Printf("FAIL %s\n    %s\n", name, message(s.Failure.Message, verbose))
-			case s.LeafNodeType != types.NodeTypeIt:
+			case !it:
+				continue
 			case s.State == types.SpecStatePassed:
 				passed++
 			case s.State == types.SpecStateSkipped && s.Failure.Message != "":
@@ -66,21 +70,36 @@ func run(path string, verbose bool) error {
 				if verbose {
 					fmt.Printf("SKIP %s\n    %s\n", name, message(s.Failure.Message, verbose))
 				}
+			default:
+				continue
+			}
+			if it {
+				ran++
 			}
 		}
+	}
+	// Specs skipped after an interrupt or a failed suite node look like the
+	// ones the focus left out; only the count of focused specs tells them.
+	if notRun := focused - ran; notRun > 0 {
+		fmt.Printf("%d of the %d focused tests did not run (interrupted, or a suite node failed)\n", notRun, focused)
 	}
 	fmt.Printf("conformance: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
 	return nil
 }
 
-// message is the failure message on one line, or whole when verbose.
+// message is the failure message whole when verbose, else its first two
+// lines on one: a timeout's first line only says that it timed out.
 func message(m string, verbose bool) string {
 	m = strings.TrimSpace(m)
 	if verbose {
 		return strings.ReplaceAll(m, "\n", "\n    ")
 	}
-	if i := strings.IndexByte(m, '\n'); i >= 0 {
-		m = m[:i] + " …"
+	lines := strings.SplitN(m, "\n", 3)
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
 	}
-	return m
+	if len(lines) == 3 {
+		return lines[0] + " " + lines[1] + " …"
+	}
+	return strings.Join(lines, " ")
 }
