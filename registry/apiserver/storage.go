@@ -109,9 +109,7 @@ func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions) []g
 			daemonset.Definition(), controllerrevision.Definition(),
 		}},
 		{gv: batchv1.SchemeGroupVersion, defs: []resource.Definition{job.Definition(), cronjob.Definition()}},
-		{gv: autoscalingv2.SchemeGroupVersion, custom: []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error){
-			horizontalpodautoscaler.NewStorage,
-		}},
+		{gv: autoscalingv2.SchemeGroupVersion, defs: []resource.Definition{horizontalpodautoscaler.Definition()}},
 		{gv: discoveryv1.SchemeGroupVersion, defs: []resource.Definition{endpointslice.Definition()}},
 		{gv: coordinationv1.SchemeGroupVersion, defs: []resource.Definition{lease.Definition()}},
 		{gv: networkingv1.SchemeGroupVersion, defs: []resource.Definition{

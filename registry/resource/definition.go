@@ -43,6 +43,11 @@ type Definition struct {
 	// PrepareForStatusUpdate runs after the common status update rules.
 	PrepareForStatusUpdate func(ctx context.Context, obj, old runtime.Object)
 
+	// AlsoServedAt are other group versions the same storage is served at
+	// (registry/apiserver's aliases), e.g. "autoscaling/v1" for HPAs stored
+	// at v2: the status split covers requests through them too.
+	AlsoServedAt []string
+
 	// Status serves a status subresource: the main resource then keeps the
 	// stored status and the subresource changes nothing else.
 	Status bool

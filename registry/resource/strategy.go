@@ -29,11 +29,20 @@ type strategy struct {
 func newStrategy(def *Definition, gv string) strategy {
 	s := strategy{ObjectTyper: scheme.Scheme, NameGenerator: names.SimpleNameGenerator, def: def}
 	if def.Status {
-		s.resetFields = map[fieldpath.APIVersion]*fieldpath.Set{
-			fieldpath.APIVersion(gv): fieldpath.NewSet(fieldpath.MakePathOrDie("status")),
-		}
+		s.resetFields = resetAt(def, gv, "status")
 	}
 	return s
+}
+
+// resetAt names path as not settable at every version the resource is
+// served at: server-side apply must not record a spec manager as owning
+// status through whichever version it applied.
+func resetAt(def *Definition, gv, path string) map[fieldpath.APIVersion]*fieldpath.Set {
+	m := map[fieldpath.APIVersion]*fieldpath.Set{}
+	for _, v := range append([]string{gv}, def.AlsoServedAt...) {
+		m[fieldpath.APIVersion(v)] = fieldpath.NewSet(fieldpath.MakePathOrDie(path))
+	}
+	return m
 }
 
 func (s strategy) NamespaceScoped() bool { return s.def.NamespaceScoped }
@@ -97,9 +106,7 @@ type statusStrategy struct{ strategy }
 
 func newStatusStrategy(def *Definition, gv string) statusStrategy {
 	s := statusStrategy{newStrategy(def, gv)}
-	s.resetFields = map[fieldpath.APIVersion]*fieldpath.Set{
-		fieldpath.APIVersion(gv): fieldpath.NewSet(fieldpath.MakePathOrDie("spec")),
-	}
+	s.resetFields = resetAt(def, gv, "spec")
 	return s
 }
 
