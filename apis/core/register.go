@@ -10,5 +10,8 @@ func Install(s *runtime.Scheme) error {
 	if err := addDefaultingFuncs(s); err != nil {
 		return err
 	}
+	if err := addParameterConversions(s); err != nil {
+		return err
+	}
 	return addFieldSelectors(s, corev1.SchemeGroupVersion)
 }

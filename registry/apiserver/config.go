@@ -57,6 +57,7 @@ import (
 	"github.com/kubeshim/kubeshim/registry/apiserver/pki"
 	"github.com/kubeshim/kubeshim/registry/core/serviceaccount"
 	"github.com/kubeshim/kubeshim/registry/etcd"
+	"github.com/kubeshim/kubeshim/registry/kubelet"
 	"github.com/kubeshim/kubeshim/registry/serviceaccount/token"
 )
 
@@ -78,6 +79,9 @@ type Config struct {
 	CA *pki.CA
 	// AdminCert and AdminKey are the admin client certificate files.
 	AdminCert, AdminKey string
+	// Kubelet is how pods/log, exec, attach, portforward and nodes/proxy
+	// reach kubelets: with a client certificate the cluster CA issued.
+	Kubelet kubelet.Config
 	// TokenIssuer signs bound service account tokens (serviceaccounts/token)
 	// with <data-dir>/pki/sa.key.
 	TokenIssuer *token.Issuer
@@ -295,7 +299,20 @@ func (c *Config) certificates() error {
 		CommonName: "kubernetes-admin", Organization: []string{"system:masters"},
 		Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	// kubeadm's apiserver-kubelet-client: kubelets authorize the API server
+	// through the system:masters group.
+	kubeletCert, kubeletKey, err := ca.Issue(dir, "apiserver-kubelet-client", pki.Request{
+		CommonName: "kube-apiserver-kubelet-client", Organization: []string{"system:masters"},
+		Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	if err != nil {
+		return err
+	}
+	c.Kubelet = c.Options.kubeletConfig(kubeletCert, kubeletKey)
+	return nil
 }
 
 // authentication accepts client certificates signed by the cluster CA,

@@ -5,13 +5,17 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
 	netutils "k8s.io/utils/net"
+
+	"github.com/kubeshim/kubeshim/registry/kubelet"
 )
 
 // Options are the flags of `kubeshim server`.
@@ -46,6 +50,13 @@ type Options struct {
 	// tokens to a year, warning after their requested lifetime.
 	ServiceAccountExtendTokenExpiration bool
 
+	// KubeletCertificateAuthority verifies the kubelets' serving
+	// certificates; empty means they are not verified, as kube-apiserver.
+	KubeletCertificateAuthority string
+	// KubeletPreferredAddressTypes pick the node address the API server
+	// connects to kubelets at, in order.
+	KubeletPreferredAddressTypes []string
+
 	SecureServing *genericoptions.SecureServingOptionsWithLoopback
 }
 
@@ -59,6 +70,7 @@ func NewOptions() *Options {
 		// kubeadm's issuer: kube-apiserver has no default.
 		ServiceAccountIssuers:               []string{"https://kubernetes.default.svc.cluster.local"},
 		ServiceAccountExtendTokenExpiration: true,
+		KubeletPreferredAddressTypes:        addressTypes(kubelet.DefaultPreferredAddressTypes),
 		SecureServing:                       genericoptions.NewSecureServingOptions().WithLoopback(),
 	}
 	o.SecureServing.BindPort = 6443
@@ -78,6 +90,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.APIAudiences, "api-audiences", o.APIAudiences, "Audiences a token must be for to authenticate to the API; defaults to the service account issuers.")
 	fs.DurationVar(&o.ServiceAccountMaxTokenExpiration, "service-account-max-token-expiration", o.ServiceAccountMaxTokenExpiration, "Longest lifetime of a requested service account token; longer requests are shortened. Zero means no limit.")
 	fs.BoolVar(&o.ServiceAccountExtendTokenExpiration, "service-account-extend-token-expiration", o.ServiceAccountExtendTokenExpiration, "Extend the kubelet's projected service account tokens to a year, auditing their use after the requested lifetime.")
+	fs.StringVar(&o.KubeletCertificateAuthority, "kubelet-certificate-authority", o.KubeletCertificateAuthority, "Path to a cert file for the certificate authority of kubelets' serving certificates; unset, they are not verified.")
+	fs.StringSliceVar(&o.KubeletPreferredAddressTypes, "kubelet-preferred-address-types", o.KubeletPreferredAddressTypes, "List of the preferred NodeAddressTypes to use for kubelet connections.")
 	fs.IPVar(&o.SecureServing.BindAddress, "bind-address", o.SecureServing.BindAddress, "Address to serve HTTPS on.")
 	fs.IntVar(&o.SecureServing.BindPort, "secure-port", o.SecureServing.BindPort, "Port to serve HTTPS on.")
 }
@@ -107,6 +121,11 @@ func (o *Options) Validate() []error {
 		}
 	}
 	errs = append(errs, o.validateServiceAccounts()...)
+	for _, t := range o.KubeletPreferredAddressTypes {
+		if !slices.Contains(addressTypes(allAddressTypes), t) {
+			errs = append(errs, fmt.Errorf("--kubelet-preferred-address-types: unknown address type %q (known: %s)", t, strings.Join(addressTypes(allAddressTypes), ", ")))
+		}
+	}
 	errs = append(errs, o.SecureServing.Validate()...)
 	return errs
 }
@@ -152,6 +171,27 @@ func (o *Options) Enabled(role string) bool {
 		}
 	}
 	return true
+}
+
+var allAddressTypes = []corev1.NodeAddressType{
+	corev1.NodeHostName, corev1.NodeInternalIP, corev1.NodeExternalIP, corev1.NodeInternalDNS, corev1.NodeExternalDNS,
+}
+
+func addressTypes(types []corev1.NodeAddressType) []string {
+	out := make([]string, len(types))
+	for i, t := range types {
+		out[i] = string(t)
+	}
+	return out
+}
+
+// kubeletConfig is how the server connects to kubelets.
+func (o *Options) kubeletConfig(certFile, keyFile string) kubelet.Config {
+	c := kubelet.Config{CertFile: certFile, KeyFile: keyFile, CAFile: o.KubeletCertificateAuthority}
+	for _, t := range o.KubeletPreferredAddressTypes {
+		c.PreferredAddressTypes = append(c.PreferredAddressTypes, corev1.NodeAddressType(t))
+	}
+	return c
 }
 
 func (o *Options) pkiDir() string { return filepath.Join(o.DataDir, "pki") }

@@ -1,8 +1,10 @@
 package apiserver
 
 import (
+	"crypto/tls"
 	"fmt"
 	"maps"
+	"net/http"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -21,10 +23,13 @@ import (
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	proxyutil "k8s.io/apiserver/pkg/util/proxy"
 	"k8s.io/client-go/kubernetes"
+	netutils "k8s.io/utils/net"
 
 	"github.com/kubeshim/kubeshim/apis/scheme"
 	"github.com/kubeshim/kubeshim/registry/admissionregistration/mutatingadmissionpolicy"
@@ -86,19 +91,20 @@ type groupVersion struct {
 
 // served lists every stored resource by group version. client is the
 // server's loopback client, for storage that reads other resources through
-// the API; tokens configure serviceaccounts/token.
-func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions) []groupVersion {
+// the API; tokens configure serviceaccounts/token; pods are how the pod
+// subresources reach kubelets and pods.
+func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions, pods pod.Connections) []groupVersion {
 	return []groupVersion{
 		{gv: corev1.SchemeGroupVersion, defs: []resource.Definition{
 			endpoints.Definition(),
-			node.Definition(), configmap.Definition(), secret.Definition(),
+			configmap.Definition(), secret.Definition(),
 			event.Definition(), limitrange.Definition(), resourcequota.Definition(),
 			persistentvolume.Definition(), persistentvolumeclaim.Definition(), podtemplate.Definition(),
 			replicationcontroller.Definition(),
 		}, custom: []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error){
 			namespace.NewStorage,
 			func(o generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
-				return pod.NewStorage(o, client.PolicyV1())
+				return pod.NewStorage(o, client.PolicyV1(), pods)
 			},
 			func(o generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
 				return serviceaccount.NewStorage(o, tokens)
@@ -160,18 +166,33 @@ func installAPIGroups(s *genericapiserver.GenericAPIServer, c *Config) error {
 	if err != nil {
 		return fmt.Errorf("loopback client: %w", err)
 	}
-	for _, v := range served(client, c.tokenOptions(client)) {
+	// Nodes come first: the pod subresources reach kubelets at the
+	// addresses nodes report, read from the nodes storage.
+	proxyTransport := newProxyTransport()
+	nodes, kubelets, err := node.NewStorage(optsGetter, c.Kubelet, proxyTransport)
+	if err != nil {
+		return fmt.Errorf("storage for nodes: %w", err)
+	}
+	podConns := pod.Connections{Kubelets: kubelets, ProxyTransport: proxyTransport, Authorizer: c.Generic.Authorization.Authorizer}
+	for _, v := range served(client, c.tokenOptions(client), podConns) {
 		storage, err := storageFor(v, optsGetter)
 		if err != nil {
 			return err
 		}
 		if v.gv == corev1.SchemeGroupVersion {
-			// Services carry their allocators: they are not a plain Definition.
+			// Services carry their allocators and nodes their kubelet
+			// connections: they are not plain Definitions.
 			services, err := service.NewStorage(optsGetter, c.ServiceIPRange, c.Options.ServiceNodePortRange)
 			if err != nil {
 				return fmt.Errorf("storage for services: %w", err)
 			}
 			maps.Copy(storage, services)
+			maps.Copy(storage, nodes)
+			proxy, err := serviceProxy(c, storage, proxyTransport)
+			if err != nil {
+				return err
+			}
+			storage["services/proxy"] = proxy
 		}
 		info, ok := groups[v.gv.Group]
 		if !ok {
@@ -236,4 +257,33 @@ func storageFor(v groupVersion, optsGetter generic.RESTOptionsGetter) (map[strin
 		}
 	}
 	return out, nil
+}
+
+// newProxyTransport is how the API server reaches pods (pods/proxy) and
+// nodes on ports other than their kubelet's, kube-apiserver's
+// CreateProxyTransport: proxying is by IP, so a serving certificate's name
+// cannot be verified.
+func newProxyTransport() *http.Transport {
+	return utilnet.SetTransportDefaults(&http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // addressed by IP, as upstream
+	})
+}
+
+// serviceProxy is services/proxy over the core storage: endpoints come
+// from an EndpointSlice informer, checked against the pods they name.
+func serviceProxy(c *Config, core map[string]rest.Storage, transport http.RoundTripper) (rest.Storage, error) {
+	slices, err := proxyutil.NewEndpointSliceIndexerGetter(c.Generic.SharedInformerFactory.Discovery().V1().EndpointSlices())
+	if err != nil {
+		return nil, fmt.Errorf("services/proxy: %w", err)
+	}
+	services, ok1 := core["services"].(rest.Getter)
+	pods, ok2 := core["pods"].(rest.Getter)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("services/proxy: no services or pods storage")
+	}
+	family := corev1.IPv4Protocol
+	if netutils.IsIPv6CIDR(c.ServiceIPRange) {
+		family = corev1.IPv6Protocol
+	}
+	return service.NewProxyREST(services, pods, slices, family, transport), nil
 }

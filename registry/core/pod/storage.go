@@ -2,21 +2,36 @@ package pod
 
 import (
 	"context"
+	"net/http"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	policyclient "k8s.io/client-go/kubernetes/typed/policy/v1"
 
 	"github.com/kubeshim/kubeshim/apis/core"
+	"github.com/kubeshim/kubeshim/registry/kubelet"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
+// Connections are how the subresources that reach beyond etcd connect.
+type Connections struct {
+	// Kubelets reach the pod's node (log, exec, attach, portforward).
+	Kubelets kubelet.ConnectionInfoGetter
+	// ProxyTransport reaches pod IPs (proxy).
+	ProxyTransport http.RoundTripper
+	// Authorizer checks exec, attach and portforward over WebSockets for
+	// the "create" verb too.
+	Authorizer authorizer.UnconditionalAuthorizer
+}
+
 // NewStorage returns pods and their subresources: status, binding,
-// eviction, ephemeralcontainers, and the legacy bindings resource.
-func NewStorage(optsGetter generic.RESTOptionsGetter, budgets policyclient.PodDisruptionBudgetsGetter) (map[string]rest.Storage, error) {
+// eviction, ephemeralcontainers, log, exec, attach, portforward, proxy, and
+// the legacy bindings resource.
+func NewStorage(optsGetter generic.RESTOptionsGetter, budgets policyclient.PodDisruptionBudgetsGetter, conns Connections) (map[string]rest.Storage, error) {
 	s, err := resource.New(Definition(), "v1", optsGetter)
 	if err != nil {
 		return nil, err
@@ -31,6 +46,12 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, budgets policyclient.PodDi
 	ephemeral.UpdateStrategy = ephemeralStrategy{store.UpdateStrategy}
 	ephemeral.ResetFieldsStrategy = nil
 	m["pods/ephemeralcontainers"] = &EphemeralContainersREST{store: &ephemeral}
+	streams := streamREST{pods: store, kubelets: conns.Kubelets, authz: conns.Authorizer}
+	m["pods/log"] = &LogREST{pods: store, kubelets: conns.Kubelets}
+	m["pods/exec"] = &ExecREST{streams}
+	m["pods/attach"] = &AttachREST{streams}
+	m["pods/portforward"] = &PortForwardREST{streams}
+	m["pods/proxy"] = &ProxyREST{pods: store, transport: conns.ProxyTransport}
 	return m, nil
 }
 
