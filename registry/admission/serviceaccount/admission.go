@@ -1,9 +1,12 @@
 package serviceaccount
 
 import (
+	"strings"
+
 	"context"
 	"fmt"
 	"io"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -84,7 +87,87 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 	if pod.Spec.ServiceAccountName == "" {
 		pod.Spec.ServiceAccountName = DefaultName
 	}
+	sa, err := p.accounts.ServiceAccounts(a.GetNamespace()).Get(pod.Spec.ServiceAccountName)
+	if err != nil {
+		// The informer may lag; a missing account is Validate's to refuse.
+		sa, err = p.client.CoreV1().ServiceAccounts(a.GetNamespace()).Get(ctx, pod.Spec.ServiceAccountName, metav1.GetOptions{})
+		if err != nil {
+			return nil
+		}
+	}
+	if automount(sa, pod) {
+		mountToken(pod)
+	}
 	return nil
+}
+
+// DefaultAPITokenMountPath is where the token, the CA and the namespace
+// appear in containers, for client-go's in-cluster config.
+const DefaultAPITokenMountPath = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+// tokenExpirationSeconds is upstream's: a little over an hour, so a token
+// made for the pod is told apart from one a user requested.
+const tokenExpirationSeconds = 3607
+
+// automount: the pod's setting wins over the service account's; unset
+// both means yes.
+func automount(sa *corev1.ServiceAccount, pod *corev1.Pod) bool {
+	if pod.Spec.AutomountServiceAccountToken != nil {
+		return *pod.Spec.AutomountServiceAccountToken
+	}
+	if sa.AutomountServiceAccountToken != nil {
+		return *sa.AutomountServiceAccountToken
+	}
+	return true
+}
+
+// mountToken adds upstream's kube-api-access-<random> projected volume
+// (a bound token, the kube-root-ca.crt config map's ca.crt, the namespace)
+// and mounts it in every container and init container that does not
+// mount something there already.
+func mountToken(pod *corev1.Pod) {
+	name := ""
+	for _, v := range pod.Spec.Volumes {
+		if strings.HasPrefix(v.Name, "kube-api-access-") && v.Projected != nil {
+			name = v.Name
+		}
+	}
+	if name == "" {
+		name = "kube-api-access-" + utilrand.String(5)
+		expiration := int64(tokenExpirationSeconds)
+		mode := int32(0o644)
+		pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{
+			Name: name,
+			VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+				Sources: []corev1.VolumeProjection{
+					{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: &expiration}},
+					{ConfigMap: &corev1.ConfigMapProjection{
+						LocalObjectReference: corev1.LocalObjectReference{Name: "kube-root-ca.crt"},
+						Items:                []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}},
+					}},
+					{DownwardAPI: &corev1.DownwardAPIProjection{Items: []corev1.DownwardAPIVolumeFile{{
+						Path: "namespace", FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"},
+					}}}},
+				},
+				DefaultMode: &mode,
+			}},
+		})
+	}
+	mount := func(cs []corev1.Container) {
+		for i := range cs {
+			has := false
+			for _, m := range cs[i].VolumeMounts {
+				if m.MountPath == DefaultAPITokenMountPath || m.Name == name {
+					has = true
+				}
+			}
+			if !has {
+				cs[i].VolumeMounts = append(cs[i].VolumeMounts, corev1.VolumeMount{Name: name, ReadOnly: true, MountPath: DefaultAPITokenMountPath})
+			}
+		}
+	}
+	mount(pod.Spec.InitContainers)
+	mount(pod.Spec.Containers)
 }
 
 // Validate refuses pods whose service account does not exist, and mirror
