@@ -13,6 +13,7 @@ import (
 	"github.com/kubeshim/kubeshim/controllers"
 	"github.com/kubeshim/kubeshim/registry/apiserver/pki"
 	"github.com/kubeshim/kubeshim/registry/etcd"
+	"github.com/kubeshim/kubeshim/scheduler"
 )
 
 // CompletedConfig can only be made by Config.Complete.
@@ -56,6 +57,27 @@ func (c CompletedConfig) New() (*Server, error) {
 				err := controllers.Run(hc, controllers.Config{Client: hc.LoopbackClientConfig, RootCA: pki.EncodeCert(c.CA.Cert)})
 				if err != nil {
 					klog.FromContext(hc).Error(err, "Controllers stopped")
+				}
+			}()
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if c.Options.Enabled(RoleScheduler) {
+		err := core.AddPostStartHook("kubeshim-scheduler", func(hc genericapiserver.PostStartHookContext) error {
+			config, err := scheduler.NewOptions().Config(hc.LoopbackClientConfig)
+			if err != nil {
+				return err
+			}
+			s, err := scheduler.New(hc, config)
+			if err != nil {
+				return err
+			}
+			go func() {
+				if err := s.Run(hc); err != nil {
+					klog.FromContext(hc).Error(err, "Scheduler stopped")
 				}
 			}()
 			return nil
