@@ -1,0 +1,102 @@
+package nodeagent
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// Options are the agent's flags.
+type Options struct {
+	Kubeconfig          string
+	NodeName            string
+	DataDir             string
+	ContainerdAddress   string
+	ContainerdNamespace string
+	PodCIDR             string
+	ClusterCIDR         string
+	ServiceCIDR         string
+	ClusterDNS          []string
+	ClusterDomain       string
+	KubeletPort         int
+	CNIBinDirs          []string
+	PauseBinary         string
+	ResolvConf          string
+}
+
+// NewOptions returns the defaults.
+func NewOptions() *Options {
+	return &Options{
+		DataDir:             "/var/lib/kubeshim",
+		ContainerdAddress:   "/run/containerd/containerd.sock",
+		ContainerdNamespace: "kubeshim",
+		PodCIDR:             "10.244.0.0/24",
+		ClusterCIDR:         "10.244.0.0/16",
+		ServiceCIDR:         "10.96.0.0/12",
+		ClusterDNS:          []string{"10.96.0.10"},
+		ClusterDomain:       "cluster.local",
+		KubeletPort:         10250,
+		ResolvConf:          "/etc/resolv.conf",
+	}
+}
+
+// AddFlags adds the agent's flags.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Kubeconfig of the API server the agent registers with.")
+	fs.StringVar(&o.NodeName, "node-name", o.NodeName, "Name of the node (default: the hostname).")
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "Directory of the agent's state (under <data-dir>/agent).")
+	fs.StringVar(&o.ContainerdAddress, "containerd-address", o.ContainerdAddress, "containerd's socket.")
+	fs.StringVar(&o.ContainerdNamespace, "containerd-namespace", o.ContainerdNamespace, "containerd namespace holding the agent's containers and images.")
+	fs.StringVar(&o.PodCIDR, "pod-cidr", o.PodCIDR, "The node's pod subnet when the Node has no spec.podCIDR.")
+	fs.StringVar(&o.ClusterCIDR, "cluster-cidr", o.ClusterCIDR, "The cluster's pod network, routed to the sink outside the node's subnet.")
+	fs.StringVar(&o.ServiceCIDR, "service-cluster-ip-range", o.ServiceCIDR, "The service network, routed to the sink.")
+	fs.StringSliceVar(&o.ClusterDNS, "cluster-dns", o.ClusterDNS, "Cluster DNS server addresses for ClusterFirst pods.")
+	fs.StringVar(&o.ClusterDomain, "cluster-domain", o.ClusterDomain, "The cluster's DNS domain.")
+	fs.IntVar(&o.KubeletPort, "kubelet-port", o.KubeletPort, "Port of the kubelet API.")
+	fs.StringSliceVar(&o.CNIBinDirs, "cni-bin-dir", o.CNIBinDirs, "Directories of the CNI plugins (default /usr/lib/cni,/opt/cni/bin).")
+	fs.StringVar(&o.PauseBinary, "pause-binary", o.PauseBinary, "The pause program the sandbox image is built from (default: kubeshim-pause beside this binary).")
+	fs.StringVar(&o.ResolvConf, "resolv-conf", o.ResolvConf, "The host resolver file Default-policy pods get.")
+}
+
+// Complete fills in defaults that depend on the host.
+func (o *Options) Complete() error {
+	if o.NodeName == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return err
+		}
+		o.NodeName = h
+	}
+	if o.PauseBinary == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		o.PauseBinary = filepath.Join(filepath.Dir(exe), "kubeshim-pause")
+	}
+	return nil
+}
+
+// Validate checks the options.
+func (o *Options) Validate() error {
+	if o.Kubeconfig == "" {
+		return fmt.Errorf("--kubeconfig is required")
+	}
+	if _, err := os.Stat(o.PauseBinary); err != nil {
+		return fmt.Errorf("pause binary: %w (build it with `make build`)", err)
+	}
+	return nil
+}
+
+// Config builds the agent's configuration.
+func (o *Options) Config() (*Config, error) {
+	rc, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("load kubeconfig: %w", err)
+	}
+	return &Config{Options: *o, REST: rest.CopyConfig(rc)}, nil
+}
