@@ -6,7 +6,7 @@ export KUBESHIM_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/n
 
 .PHONY: help
 help: ## Show the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
 build: ## Build _output/bin/kubeshim
@@ -20,6 +20,10 @@ test: ## Run every test CI runs (verify, unit, integration, end-to-end)
 verify: ## Check gofmt, go vet and generated code
 	hack/verify-all.sh
 
+.PHONY: test-images
+test-images: ## Build the test images and import them into containerd
+	hack/test-images.sh
+
 .PHONY: conformance
 conformance: ## Run the upstream conformance tests of conformance/focus.txt (FOCUS=regex|all)
 	hack/conformance.sh
@@ -27,6 +31,10 @@ conformance: ## Run the upstream conformance tests of conformance/focus.txt (FOC
 .PHONY: bench
 bench: ## Measure kubeshim against upstream kube-apiserver and etcd (docs/benchmarks.md)
 	hack/bench.sh
+
+.PHONY: bench-pods
+bench-pods: ## Measure pod startup latency on a real one-node cluster (docs/benchmarks.md)
+	hack/bench-pods.sh
 
 .PHONY: up
 up: ## Install what the host lacks, build, start a one-node cluster

@@ -4,13 +4,16 @@
 #
 # Builds the upstream e2e.test (k8s.io/kubernetes, from the conformance/
 # module) into _output/conformance/ unless it is newer than conformance/go.sum,
-# starts `kubeshim server` in a temporary data dir on a free port of
-# 127.0.0.1, runs the tests named in conformance/focus.txt against it, writes
+# builds the test images (hack/test-images.sh) and imports them into a
+# containerd namespace of this run, starts `kubeshim up` (server and node
+# agent) in a temporary data dir on a free port of 127.0.0.1, runs the tests
+# named in conformance/focus.txt against it, writes
 # _output/conformance/junit.xml and prints
 #
 #   conformance: N passed, M failed, K skipped
 #
-# The server is stopped and its data dir removed on every exit.
+# On every exit the cluster is stopped and `kubeshim reset` removes what it
+# made: containers, networks, the containerd namespace, the data dir.
 #
 #   FOCUS_FILE=f    run the tests named in f instead (make test runs
 #                   conformance/passing.txt, those of focus.txt that pass)
@@ -60,6 +63,7 @@ focus_regex() {
 
 server_pid=
 data_dir=
+NAMESPACE=kubeshim-conformance-$$
 cleanup() {
   if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill "$server_pid"
@@ -73,23 +77,28 @@ cleanup() {
     fi
     wait "$server_pid" 2>/dev/null || true
   fi
-  if [[ -n "$data_dir" ]]; then rm -rf "$data_dir"; fi
+  if [[ -n "$data_dir" ]]; then
+    _output/bin/kubeshim reset --data-dir "$data_dir" --containerd-namespace "$NAMESPACE" ||
+      echo "kubeshim reset failed; see above" >&2
+    rm -rf "$data_dir"
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_server starts kubeshim server in a new data dir and waits for /readyz.
+# start_server starts kubeshim up in a new data dir and waits for /readyz
+# and a Ready node.
 start_server() {
   local port kubeconfig
-  data_dir=$(mktemp -d /tmp/kubeshim-conformance.XXXXXX)
   port=$(free_port)
-  _output/bin/kubeshim server --data-dir "$data_dir" --bind-address 127.0.0.1 \
-    --secure-port "$port" >"$OUT/kubeshim.log" 2>&1 &
+  _output/bin/kubeshim up --data-dir "$data_dir" --bind-address 127.0.0.1 \
+    --secure-port "$port" --containerd-namespace "$NAMESPACE" >"$OUT/kubeshim.log" 2>&1 &
   server_pid=$!
   kubeconfig=$data_dir/admin.kubeconfig
   for _ in $(seq 1 120); do
-    if [[ -f "$kubeconfig" ]] && kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1; then
-      echo "kubeshim server ready on 127.0.0.1:$port (PID $server_pid, log $OUT/kubeshim.log)"
+    if [[ -f "$kubeconfig" ]] && kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1 &&
+      kubectl --kubeconfig "$kubeconfig" wait --for=condition=Ready node --all --timeout=1s >/dev/null 2>&1; then
+      echo "kubeshim up ready on 127.0.0.1:$port (PID $server_pid, log $OUT/kubeshim.log)"
       return
     fi
     if ! kill -0 "$server_pid" 2>/dev/null; then
@@ -107,13 +116,14 @@ build_e2e
 [[ -x _output/bin/kubeshim ]] || hack/build.sh
 focus=$(focus_regex)
 [[ -n "$focus" ]] || { echo "empty focus: $FOCUS_FILE lists no test" >&2; exit 1; }
+hack/ensure-host.sh test
+data_dir=$(mktemp -d /tmp/kubeshim-conformance.XXXXXX)
+CONTAINERD_NAMESPACE=$NAMESPACE hack/test-images.sh
 start_server
 
 rm -f "$OUT/junit.xml" "$OUT/report.json"
 # Before the first test the suite waits for every node to be ready and
-# schedulable and for the kube-system pods to be ready; with no node and no pod
-# that passes at once. (--allowed-not-ready-nodes=-1 --minStartupPods=-1 in
-# E2E_ARGS skip those waits.) The JSON report is what the summary is read from:
+# schedulable and for the kube-system pods to be ready. The JSON report is what the summary is read from:
 # the JUnit one also lists every spec the focus left out, as skipped.
 e2e_args=(
   --kubeconfig="$data_dir/admin.kubeconfig"

@@ -65,6 +65,10 @@ func runTests(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	shared, sharedErr = startServer(binary, dir, 0)
 	code := m.Run()
+	if err := stopNodeCluster(); err != nil {
+		fmt.Fprintf(os.Stderr, "stop node cluster: %v\n", err)
+		code = 1
+	}
 	if shared != nil {
 		if err := shared.stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "stop shared server: %v\n", err)
@@ -130,6 +134,12 @@ type server struct {
 // one) and waits until /readyz answers ok. Restarting on a dir reuses its
 // data; the log is appended to.
 func startServer(binary, dir string, port int) (*server, error) {
+	return startKubeshim(binary, dir, port, "server")
+}
+
+// startKubeshim starts `kubeshim <role> args...` (role server or up) as
+// startServer describes.
+func startKubeshim(binary, dir string, port int, role string, args ...string) (*server, error) {
 	if port == 0 {
 		var err error
 		if port, err = freePort(); err != nil {
@@ -142,10 +152,10 @@ func startServer(binary, dir string, port int) (*server, error) {
 	}
 	defer logFile.Close() // the child has its own descriptor
 	dataDir := filepath.Join(dir, "data")
-	cmd := exec.Command(binary, "server",
+	cmd := exec.Command(binary, append([]string{role,
 		"--data-dir", dataDir,
 		"--secure-port", strconv.Itoa(port),
-		"--bind-address", "127.0.0.1")
+		"--bind-address", "127.0.0.1"}, args...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Should the test binary die without stopping the server (a panic, the
 	// go test timeout), the kernel stops it.

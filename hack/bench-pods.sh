@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make bench-pods`: pod startup latency on a real one-node cluster. Starts
+# `kubeshim up` in a temporary data dir (own containerd namespace, busybox
+# imported so no pull happens), then bench/cmd/podstartup creates 1, 10 and
+# 50 pods at once, $ROUNDS rounds each, and reports p50/p99 of create ->
+# Running. Everything is stopped and removed (`kubeshim reset`) on exit.
+#
+#   ROUNDS=3        rounds per batch size
+#   BATCHES=1,10,50 batch sizes
+source "$(dirname "$0")/lib.sh"
+OUT=_output/bench
+ROUNDS=${ROUNDS:-3}
+BATCHES=${BATCHES:-1,10,50}
+mkdir -p "$OUT" _output/images
+hack/ensure-host.sh test
+hack/build.sh
+(cd bench && go build -o "$ROOT/$OUT/podstartup" ./cmd/podstartup)
+
+NAMESPACE=kubeshim-bench-$$
+dir=$(mktemp -d /tmp/kubeshim-bench-pods.XXXXXX)
+pid=
+cleanup() {
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  _output/bin/kubeshim reset --data-dir "$dir/data" --containerd-namespace "$NAMESPACE" >/dev/null || echo "reset failed" >&2
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+_output/bin/kubeshim image build test/images/busybox.yaml -o _output/images/busybox.tar >/dev/null
+_output/bin/kubeshim image import --namespace "$NAMESPACE" _output/images/busybox.tar >/dev/null
+port=$(free_port)
+_output/bin/kubeshim up --data-dir "$dir/data" --bind-address 127.0.0.1 --secure-port "$port" \
+  --containerd-namespace "$NAMESPACE" >"$OUT/podstartup-kubeshim.log" 2>&1 &
+pid=$!
+kubeconfig=$dir/data/admin.kubeconfig
+for _ in $(seq 1 120); do
+  if [[ -f $kubeconfig ]] && kubectl --kubeconfig "$kubeconfig" wait --for=condition=Ready node --all --timeout=1s >/dev/null 2>&1; then
+    break
+  fi
+  sleep 0.5
+done
+echo "pod startup latency, create -> Running (image present), $(nproc) cores:"
+"$OUT/podstartup" --kubeconfig "$kubeconfig" --batches "$BATCHES" --rounds "$ROUNDS" | tee "$OUT/podstartup.md"
