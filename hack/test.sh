@@ -5,12 +5,20 @@
 # that none regresses. Building e2e.test takes ~25 min on a cold Go cache,
 # seconds on a warm one.
 source "$(dirname "$0")/lib.sh"
+log=$(mktemp)
+# containerd is left as it was found: stopped again at the end when this run
+# started it (ensure-host records a containerd it starts in the PID file).
+started_containerd=no
+[[ -f /run/kubeshim/containerd.pid ]] || started_containerd=maybe
+cleanup() {
+  rm -f "$log"
+  if [[ $started_containerd == maybe ]]; then hack/ensure-host.sh stop; fi
+}
+trap cleanup EXIT
 hack/ensure-host.sh test
 hack/verify-all.sh
 hack/build.sh
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 status=0
 # -p 1: the integration packages each start a server with embedded etcd;
 # on 2 cores they are faster one after another than fighting.
