@@ -109,7 +109,7 @@ func batch(ctx context.Context, client kubernetes.Interface, ns, image string, n
 				ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d", prefix, i), Labels: map[string]string{"batch": prefix}},
 				Spec: corev1.PodSpec{
 					TerminationGracePeriodSeconds: &zero,
-					Containers: []corev1.Container{{Name: "c", Image: image, Command: []string{"sleep", "3600"}}},
+					Containers:                    []corev1.Container{{Name: "c", Image: image, Command: []string{"sleep", "3600"}}},
 				},
 			}
 			start := time.Now()
