@@ -117,6 +117,7 @@ func (m *Manager) resolvConf(pod *corev1.Pod) []byte {
 			options = mergeOption(options, opt)
 		}
 	}
+	servers, search = dedupe(servers), dedupe(search)
 	if len(search) > 32 {
 		search = search[:32]
 	}
@@ -197,4 +198,17 @@ func (m *Manager) envInfo(pod *corev1.Pod, st *podState) envvars.PodInfo {
 
 func (m *Manager) volumeInfo(pod *corev1.Pod, st *podState) volumes.PodInfo {
 	return m.envInfo(pod, st)
+}
+
+// dedupe drops repeated entries, keeping the first, as the kubelet does.
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range in {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
 }

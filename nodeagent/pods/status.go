@@ -128,9 +128,10 @@ func (m *Manager) computeStatus(pod *corev1.Pod, st *podState, view *podView) co
 		c.ObservedGeneration = pod.Generation
 		conds = append(conds, c)
 	}
-	set(corev1.PodReadyToStartContainers, sandboxReady && !(s.Phase == corev1.PodSucceeded || s.Phase == corev1.PodFailed), "", "")
+	set(corev1.PodReadyToStartContainers, sandboxReady && !(s.Phase == corev1.PodSucceeded || s.Phase == corev1.PodFailed), "PodSandboxNotReady", "")
 	if s.Phase == corev1.PodSucceeded && initialized {
 		set(corev1.PodInitialized, true, "", "")
+		conds[len(conds)-1].Reason = "PodCompleted"
 	} else if !initialized {
 		set(corev1.PodInitialized, false, "ContainersNotInitialized", fmt.Sprintf("containers with incomplete status: [%s]", strings.Join(pendingInit, " ")))
 	} else {
@@ -139,8 +140,10 @@ func (m *Manager) computeStatus(pod *corev1.Pod, st *podState, view *podView) co
 	ready := len(notReady) == 0 && s.Phase == corev1.PodRunning
 	reason, msg := "", ""
 	if !ready {
-		if s.Phase == corev1.PodSucceeded || s.Phase == corev1.PodFailed {
+		if s.Phase == corev1.PodSucceeded {
 			reason = "PodCompleted"
+		} else if s.Phase == corev1.PodFailed {
+			reason = "PodFailed"
 		} else {
 			reason = "ContainersNotReady"
 			msg = fmt.Sprintf("containers with unready status: [%s]", strings.Join(notReady, " "))
@@ -148,14 +151,26 @@ func (m *Manager) computeStatus(pod *corev1.Pod, st *podState, view *podView) co
 	}
 	set(corev1.ContainersReady, ready, reason, msg)
 	readyCond := ready
-	for _, g := range pod.Spec.ReadinessGates {
-		found := false
-		for _, c := range old.Conditions {
-			if c.Type == g.ConditionType && c.Status == corev1.ConditionTrue {
-				found = true
+	if ready {
+		// Readiness gates: each named condition must be True.
+		var unmet []string
+		for _, g := range pod.Spec.ReadinessGates {
+			var found *corev1.PodCondition
+			for i := range old.Conditions {
+				if old.Conditions[i].Type == g.ConditionType {
+					found = &old.Conditions[i]
+				}
+			}
+			switch {
+			case found == nil:
+				unmet = append(unmet, fmt.Sprintf("corresponding condition of pod readiness gate %q does not exist.", g.ConditionType))
+			case found.Status != corev1.ConditionTrue:
+				unmet = append(unmet, fmt.Sprintf("the status of pod readiness gate %q is not \"True\", but %v", g.ConditionType, found.Status))
 			}
 		}
-		readyCond = readyCond && found
+		if len(unmet) > 0 {
+			readyCond, reason, msg = false, "ReadinessGatesNotReady", strings.Join(unmet, ", ")
+		}
 	}
 	set(corev1.PodReady, readyCond, reason, msg)
 	// Conditions the kubelet does not own (PodScheduled, readiness gates,
@@ -252,8 +267,18 @@ func (m *Manager) containerStatuses(pod *corev1.Pod, st *podState, view *podView
 			if terminating {
 				cs.Ready = false
 			}
+			if isInit(pod, c.Name) && !isSidecar(&c) {
+				// A regular init container is ready once it succeeded.
+				cs.Ready = false
+			}
+			if p := view.previous(c.Name); exited(p) {
+				cs.LastTerminationState.Terminated = terminated(p)
+			}
 		case exited(latest):
 			cs.State.Terminated = terminated(latest)
+			if isInit(pod, c.Name) && !isSidecar(&c) && latest.ExitCode == 0 {
+				cs.Ready = true
+			}
 			if p := view.previous(c.Name); exited(p) {
 				cs.LastTerminationState.Terminated = terminated(p)
 			}
@@ -359,6 +384,10 @@ func willRestart(pod *corev1.Pod, c *corev1.Container, latest *runtime.Info) boo
 	return true
 }
 
+func isSidecar(c *corev1.Container) bool {
+	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+}
+
 func isInit(pod *corev1.Pod, name string) bool {
 	for _, c := range pod.Spec.InitContainers {
 		if c.Name == name {
@@ -393,8 +422,12 @@ func podPhase(pod *corev1.Pod, inits, apps []corev1.ContainerStatus, _ bool) cor
 	pendingInit := false
 	for i, cs := range inits {
 		c := pod.Spec.InitContainers[i]
-		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
-			if cs.Started == nil || !*cs.Started {
+		if isSidecar(&c) {
+			// A sidecar holds the pod in Pending only until it first
+			// started: one restarting later does not.
+			neverRan := cs.State.Waiting != nil && cs.LastTerminationState.Terminated == nil
+			notStarted := cs.State.Running != nil && (cs.Started == nil || !*cs.Started)
+			if neverRan || notStarted {
 				pendingInit = true
 			}
 			continue

@@ -403,6 +403,9 @@ func (r *Runtime) StartContainer(ctx context.Context, id string) error {
 	r.mu.Lock()
 	r.ios[id] = cio
 	r.mu.Unlock()
+	// Stamped before the start: a container that exits at once must not
+	// look as if it started after it finished.
+	startedAt := time.Now()
 	if err := task.Start(ctx); err != nil {
 		task.Delete(ctx, containerd.WithProcessKill)
 		r.mu.Lock()
@@ -411,7 +414,7 @@ func (r *Runtime) StartContainer(ctx context.Context, id string) error {
 		cio.close()
 		return fmt.Errorf("start: %w", err)
 	}
-	if _, err := c.SetLabels(ctx, map[string]string{LabelStartedAt: formatTime(time.Now())}); err != nil {
+	if _, err := c.SetLabels(ctx, map[string]string{LabelStartedAt: formatTime(startedAt)}); err != nil {
 		return err
 	}
 	go r.watch(context.WithoutCancel(ctx), c, task, wait, cio)

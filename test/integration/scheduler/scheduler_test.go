@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -435,11 +436,23 @@ func TestPreemption(t *testing.T) {
 	e := newEnv(t)
 	node := e.createNode("n", func(n *corev1.Node) { n.Status.Allocatable = resources("cpu", "2", "memory", "8Gi", "pods", "110") })
 	e.startScheduler(nil, nil)
-	e.createPod("low", requests("cpu", "2"), func(p *corev1.Pod) { p.Spec.Priority = ptr.To[int32](0) })
+	// Priorities come from PriorityClasses, as the Priority admission
+	// plugin requires: a pod may not set spec.priority itself.
+	for _, pc := range []schedulingv1.PriorityClass{
+		{ObjectMeta: metav1.ObjectMeta{Name: e.ns + "-high"}, Value: 100},
+		{ObjectMeta: metav1.ObjectMeta{Name: e.ns + "-high-never"}, Value: 100, PreemptionPolicy: ptr.To(corev1.PreemptNever)},
+	} {
+		if _, err := e.client.SchedulingV1().PriorityClasses().Create(context.Background(), &pc, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			e.client.SchedulingV1().PriorityClasses().Delete(context.Background(), pc.Name, metav1.DeleteOptions{})
+		})
+	}
+	e.createPod("low", requests("cpu", "2"))
 	e.waitBound("low")
 	e.createPod("never", requests("cpu", "2"), func(p *corev1.Pod) {
-		p.Spec.Priority = ptr.To[int32](100)
-		p.Spec.PreemptionPolicy = ptr.To(corev1.PreemptNever)
+		p.Spec.PriorityClassName = e.ns + "-high-never"
 	})
 	if diff := cmp.Diff("0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.", e.waitUnschedulable("never")); diff != "" {
 		t.Errorf("message for a pod that may not preempt (-want +got):\n%s", diff)
@@ -449,7 +462,7 @@ func TestPreemption(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	preemptor := e.createPod("high", requests("cpu", "2"), func(p *corev1.Pod) { p.Spec.Priority = ptr.To[int32](100) })
+	preemptor := e.createPod("high", requests("cpu", "2"), func(p *corev1.Pod) { p.Spec.PriorityClassName = e.ns + "-high" })
 	// The victim is marked and deleted; with no kubelet to finish its
 	// graceful deletion, the test does that.
 	err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
