@@ -22,8 +22,11 @@ hack/build.sh
 status=0
 # -p 1: the integration packages each start a server with embedded etcd;
 # on 2 cores they are faster one after another than fighting.
-go test -ldflags "$LDFLAGS" -p 1 -count=1 -timeout 30m -v ./... 2>&1 | tee "$log" | grep -E '^(ok|FAIL|---|panic|\?)' || true
+# PIPESTATUS is read right after the pipeline: `|| true` would reset it.
+set +e
+go test -ldflags "$LDFLAGS" -p 1 -count=1 -timeout 30m -v ./... 2>&1 | tee "$log" | grep -E '^(ok|FAIL|---|panic|\?)'
 status=${PIPESTATUS[0]}
+set -e
 passed=$(grep -cE '^\s*--- PASS' "$log" || true)
 failed=$(grep -cE '^\s*--- FAIL' "$log" || true)
 skipped=$(grep -cE '^\s*--- SKIP' "$log" || true)
