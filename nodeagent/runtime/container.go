@@ -586,16 +586,7 @@ func (r *Runtime) waitRecorded(id string, max time.Duration) {
 // RemoveContainer deletes a container, its task and its snapshot, and its
 // private files; its log stays with the pod's logs. Gone already is fine.
 func (r *Runtime) RemoveContainer(ctx context.Context, id string) error {
-	ctx = r.ctx(ctx)
-	c, err := r.client.LoadContainer(ctx, id)
-	if err == nil {
-		if err := killAndDelete(ctx, c); err != nil {
-			return err
-		}
-		if err := c.Delete(ctx, containerd.WithSnapshotCleanup); err != nil && !errdefs.IsNotFound(err) {
-			return fmt.Errorf("delete container: %w", err)
-		}
-	} else if !errdefs.IsNotFound(err) {
+	if err := r.remove(ctx, id); err != nil {
 		return err
 	}
 	r.mu.Lock()

@@ -123,20 +123,28 @@ func (r *Runtime) StopSandbox(ctx context.Context, id string) error {
 // RemoveSandbox removes the pause container and the network namespace.
 // Removing a sandbox that is already gone succeeds.
 func (r *Runtime) RemoveSandbox(ctx context.Context, id string) error {
+	if err := r.remove(ctx, id); err != nil {
+		return fmt.Errorf("remove pause container: %w", err)
+	}
+	return removeNetNS(r.netnsPath(id))
+}
+
+// remove kills a container's task and deletes the container with its
+// snapshot; a container that is already gone is removed.
+func (r *Runtime) remove(ctx context.Context, id string) error {
 	ctx = r.ctx(ctx)
 	c, err := r.client.LoadContainer(ctx, id)
-	if err == nil {
-		if err := killAndDelete(ctx, c); err != nil {
-			return err
-		}
-		if err := c.Delete(ctx, containerd.WithSnapshotCleanup); err != nil && !errdefs.IsNotFound(err) {
-			return fmt.Errorf("delete pause container: %w", err)
-		}
-	} else if !errdefs.IsNotFound(err) {
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	if err := removeNetNS(r.netnsPath(id)); err != nil {
+	if err := killAndDelete(ctx, c); err != nil {
 		return err
+	}
+	if err := c.Delete(ctx, containerd.WithSnapshotCleanup); err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("delete container: %w", err)
 	}
 	return nil
 }
