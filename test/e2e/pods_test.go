@@ -337,3 +337,57 @@ func TestSinkRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestPodExecTTY runs `kubectl exec -it` under a pseudo-terminal (script(1)
+// gives kubectl one), so the container's process gets a TTY.
+func TestPodExecTTY(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("needs script(1) from util-linux for a pseudo-terminal")
+	}
+	forEachNodeKubectl(t, func(t *testing.T, k *kubectl) {
+		k.ok(t, "run", "tty", "--image="+busybox, "--", "sleep", "3600")
+		k.waitFor(t, "pod/tty", "condition=Ready")
+		ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+		defer cancel()
+		line := fmt.Sprintf("%s --namespace %s exec -it tty -- sh -c 'tty; echo cols=$(stty size)'", k.path, k.namespace)
+		cmd := exec.CommandContext(ctx, "script", "-qec", line, "/dev/null")
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+k.kubeconfig, "HOME="+k.home)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", line, err, out)
+		}
+		if !strings.Contains(string(out), "/dev/pts/") {
+			t.Errorf("exec -it: the process has no terminal: %q", out)
+		}
+	})
+}
+
+// TestPodConfigMapUpdateAndHostPort: a config map's new data appears in a
+// running pod's volume, and a hostPort answers on the node's address.
+func TestPodConfigMapUpdateAndHostPort(t *testing.T) {
+	forEachNodeKubectl(t, func(t *testing.T, k *kubectl) {
+		k.ok(t, "create", "configmap", "live", "--from-literal=index.html=v1")
+		hostPort := 18080
+		if k.version != kubectlVersions[0] {
+			hostPort = 18081
+		}
+		k.okIn(t, fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: live}
+spec:
+  volumes: [{name: www, configMap: {name: live}}]
+  containers:
+  - name: web
+    image: %s
+    command: [httpd, -f, -p, "8080", -h, /www]
+    ports: [{containerPort: 8080, hostPort: %d}]
+    volumeMounts: [{name: www, mountPath: /www}]
+`, busybox, hostPort), "apply", "-f", "-")
+		k.waitFor(t, "pod/live", "condition=Ready")
+		hostIP := k.jsonpath(t, "pod/live", "{.status.hostIP}")
+		url := fmt.Sprintf("http://%s:%d/index.html", hostIP, hostPort)
+		succeedsWithin(t, 10*time.Second, func() error { return expectHTTP(url, "v1") })
+		k.ok(t, "patch", "configmap", "live", "--type=merge", "-p", `{"data":{"index.html":"v2"}}`)
+		succeedsWithin(t, 60*time.Second, func() error { return expectHTTP(url, "v2") })
+	})
+}

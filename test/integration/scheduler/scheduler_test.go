@@ -158,16 +158,11 @@ func TestFailedScheduling(t *testing.T) {
 	}
 	e.waitEvent("p", "FailedScheduling", corev1.EventTypeWarning, want)
 
-	start := time.Now()
+	// Requeued by the node's arrival: waitBound gives up after 30 s, long
+	// before the 5-minute flush of unschedulable pods would retry it.
 	e.createNode("big")
 	if got := e.waitBound("p"); got != e.node("big") {
 		t.Fatalf("pod bound to %s, want %s", got, e.node("big"))
-	}
-	// Requeued by the node's arrival, not by the 5-minute flush; the
-	// backoff after the first attempt is at most 1s (plus the 1s flush
-	// tick).
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("pod bound %s after the node came, want it retried at once", d)
 	}
 	e.waitEvent("p", "Scheduled", corev1.EventTypeNormal, fmt.Sprintf("Successfully assigned %s/p to %s", e.ns, e.node("big")))
 }
@@ -258,12 +253,10 @@ func TestRequeueOnNodeUpdate(t *testing.T) {
 			if _, err := e.client.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			start := time.Now()
+			// waitBound's 30 s are far below the 5-minute flush: binding
+			// in time means the update requeued the pod.
 			if got := e.waitBound("p"); got != name {
 				t.Fatalf("bound to %s, want %s", got, name)
-			}
-			if d := time.Since(start); d > 5*time.Second {
-				t.Errorf("pod bound %s after the update, want it retried at once", d)
 			}
 		})
 	}
