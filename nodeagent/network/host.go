@@ -106,11 +106,49 @@ func (n *Network) RemoveHost() error {
 	} else {
 		errs = append(errs, err)
 	}
+	errs = append(errs, removePortmapChains())
 	for _, name := range []string{n.config.SinkDevice, n.config.Bridge} {
 		if link, err := netlink.LinkByName(name); err == nil {
 			errs = append(errs, netlink.LinkDel(link))
 		}
 	}
 	errs = append(errs, os.RemoveAll(filepath.Join(n.config.StateDir, "ipam")), os.RemoveAll(filepath.Join(n.config.StateDir, "cache")))
+	return errors.Join(errs...)
+}
+
+// removePortmapChains removes the nat chains the portmap plugin leaves
+// behind (it deletes only each pod's own chain), when no pod of any CNI user
+// still has a host port: CNI-HOSTPORT-DNAT is then empty.
+func removePortmapChains() error {
+	ipt, err := iptables.New()
+	if err != nil {
+		return err
+	}
+	if ok, _ := ipt.ChainExists("nat", "CNI-HOSTPORT-DNAT"); !ok {
+		return nil
+	}
+	rules, err := ipt.List("nat", "CNI-HOSTPORT-DNAT")
+	if err != nil || len(rules) > 1 {
+		return err // in use: leave it
+	}
+	jumps := []struct {
+		chain string
+		rule  []string
+	}{
+		{"PREROUTING", []string{"-m", "addrtype", "--dst-type", "LOCAL", "-j", "CNI-HOSTPORT-DNAT"}},
+		{"OUTPUT", []string{"-m", "addrtype", "--dst-type", "LOCAL", "-j", "CNI-HOSTPORT-DNAT"}},
+		{"POSTROUTING", []string{"-m", "comment", "--comment", "CNI portfwd requiring masquerade", "-j", "CNI-HOSTPORT-MASQ"}},
+	}
+	var errs []error
+	for _, j := range jumps {
+		if ok, _ := ipt.Exists("nat", j.chain, j.rule...); ok {
+			errs = append(errs, ipt.Delete("nat", j.chain, j.rule...))
+		}
+	}
+	for _, c := range []string{"CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-MASQ", "CNI-HOSTPORT-SETMARK"} {
+		if ok, _ := ipt.ChainExists("nat", c); ok {
+			errs = append(errs, ipt.ClearAndDeleteChain("nat", c))
+		}
+	}
 	return errors.Join(errs...)
 }

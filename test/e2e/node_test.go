@@ -117,7 +117,38 @@ func stopNodeCluster() error {
 		}
 	}
 	errs = append(errs, os.RemoveAll(nodeDir))
+	errs = append(errs, leftovers())
 	return errors.Join(errs...)
+}
+
+// leftovers reports what a reset should have removed and did not: the
+// containerd namespace, the pods' bridge and the sink, the agent's iptables
+// chains and the portmap plugin's, network namespace pins.
+func leftovers() error {
+	var found []string
+	if out, err := exec.Command("ctr", "namespaces", "ls", "-q").Output(); err == nil && strings.Contains(string(out), nodeNS) {
+		found = append(found, "containerd namespace "+nodeNS)
+	}
+	for _, link := range []string{"kubeshim0", "kubeshim-sink"} {
+		if exec.Command("ip", "link", "show", link).Run() == nil {
+			found = append(found, "link "+link)
+		}
+	}
+	for _, table := range []string{"filter", "nat"} {
+		out, _ := exec.Command("iptables-save", "-t", table).Output()
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(line, ":KUBESHIM-") || strings.HasPrefix(line, ":CNI-") {
+				found = append(found, table+" chain "+strings.Fields(line)[0][1:])
+			}
+		}
+	}
+	if mounts, err := os.ReadFile("/proc/self/mountinfo"); err == nil && strings.Contains(string(mounts), nodeDir) {
+		found = append(found, "mounts under "+nodeDir)
+	}
+	if len(found) > 0 {
+		return fmt.Errorf("kubeshim reset left: %s", strings.Join(found, ", "))
+	}
+	return nil
 }
 
 // forEachNodeKubectl runs fn per kubectl version against the node
