@@ -11,7 +11,10 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
+	"github.com/kubeshim/kubeshim/controllers/garbagecollector"
 	"github.com/kubeshim/kubeshim/controllers/namespace"
+	"github.com/kubeshim/kubeshim/controllers/replicaset"
+	"github.com/kubeshim/kubeshim/controllers/replicationcontroller"
 	"github.com/kubeshim/kubeshim/controllers/resourcequota"
 	"github.com/kubeshim/kubeshim/controllers/rootca"
 	"github.com/kubeshim/kubeshim/controllers/serviceaccount"
@@ -43,14 +46,20 @@ func Run(ctx context.Context, c Config) error {
 	}
 	factory := informers.NewSharedInformerFactory(client, 10*time.Minute)
 	ns := namespace.New(client, meta, factory.Core().V1().Namespaces())
+	gc := garbagecollector.New(meta, client.Discovery())
+	rsc := replicaset.New(client, replicaset.ReplicaSets(client, factory.Apps().V1().ReplicaSets()), factory.Core().V1().Pods())
+	rcc := replicationcontroller.New(client, factory.Core().V1().ReplicationControllers(), factory.Core().V1().Pods())
 	quota := resourcequota.New(client, factory)
 	sa := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
 	ca := rootca.New(client, c.RootCA, factory.Core().V1().Namespaces(), factory.Core().V1().ConfigMaps())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "resourcequota", "serviceaccount", "root-ca-cert-publisher"})
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher"})
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
+	go gc.Run(ctx, c.Workers)
+	go rsc.Run(ctx, c.Workers)
+	go rcc.Run(ctx, c.Workers)
 	go sa.Run(ctx, c.Workers)
 	go ca.Run(ctx, c.Workers)
 	<-ctx.Done()
