@@ -219,11 +219,18 @@ func (n *Network) Teardown(ctx context.Context, p Pod) error {
 	if list == nil {
 		return nil
 	}
-	// The configuration the pod was set up with, from libcni's cache.
+	// The configuration and runtime arguments the pod was set up with,
+	// from libcni's cache: the portmap plugin needs the pod's port
+	// mappings to remove its rules, and the caller may not know them.
+	rt := p.runtimeConf("eth0")
 	probe := &libcni.NetworkConfigList{Name: list.Name, CNIVersion: list.CNIVersion}
-	if conf, _, err := n.cni.GetNetworkListCachedConfig(probe, p.runtimeConf("eth0")); err == nil && conf != nil {
+	if conf, cachedRT, err := n.cni.GetNetworkListCachedConfig(probe, rt); err == nil && conf != nil {
 		if cached, err := libcni.ConfListFromBytes(conf); err == nil {
 			list = cached
+			if cachedRT != nil {
+				cachedRT.NetNS = rt.NetNS
+				rt = cachedRT
+			}
 		}
 	}
 	if p.NetNS != "" {
@@ -232,7 +239,10 @@ func (n *Network) Teardown(ctx context.Context, p Pod) error {
 			p.NetNS = ""
 		}
 	}
-	if err := n.cni.DelNetworkList(ctx, list, p.runtimeConf("eth0")); err != nil {
+	if p.NetNS == "" {
+		rt.NetNS = ""
+	}
+	if err := n.cni.DelNetworkList(ctx, list, rt); err != nil {
 		return fmt.Errorf("CNI delete for sandbox %s: %w", p.SandboxID, err)
 	}
 	if p.NetNS != "" {
