@@ -119,6 +119,10 @@ focus=$(focus_regex)
 hack/ensure-host.sh test
 data_dir=$(mktemp -d /tmp/kubeshim-conformance.XXXXXX)
 CONTAINERD_NAMESPACE=$NAMESPACE hack/test-images.sh
+# e2e.test leaves temporary files (test-kuberc*) behind: keep them in the
+# run's directory, which cleanup removes.
+mkdir -p "$data_dir/tmp"
+export TMPDIR=$data_dir/tmp
 start_server
 
 rm -f "$OUT/junit.xml" "$OUT/report.json"
