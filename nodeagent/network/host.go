@@ -60,6 +60,20 @@ func (n *Network) ensureSink() error {
 			return fmt.Errorf("sink route %s: %w", cidr, err)
 		}
 	}
+	for _, a := range n.config.LocalAddresses {
+		ip := net.ParseIP(a)
+		if ip == nil {
+			return fmt.Errorf("local address %q: not an IP address", a)
+		}
+		bits := 32
+		if ip.To4() == nil {
+			bits = 128
+		}
+		addr := &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}}
+		if err := netlink.AddrReplace(link, addr); err != nil {
+			return fmt.Errorf("local address %s on %s: %w", a, n.config.SinkDevice, err)
+		}
+	}
 	return nil
 }
 

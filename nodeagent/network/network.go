@@ -28,6 +28,10 @@ type Config struct {
 	// SinkDevice is the port-less bridge that swallows packets for cluster
 	// addresses no pod or service has.
 	SinkDevice string
+	// LocalAddresses are service addresses the node itself serves (the
+	// cluster DNS): they are put on the sink device, which makes them local
+	// to the host, so pods and the host reach them without any rule.
+	LocalAddresses []string
 }
 
 // DefaultPluginDirs are where Debian's containernetworking-plugins and the

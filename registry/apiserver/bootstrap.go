@@ -36,8 +36,8 @@ var systemPriorityClasses = []schedulingv1.PriorityClass{
 }
 
 // installBootstrap creates the objects every cluster starts with, once the
-// server serves: the system namespaces, the system priority classes and the
-// kubernetes service. It retries until they exist: readiness waits for it.
+// server serves: the system namespaces, the system priority classes, the
+// kubernetes service and the cluster DNS service. It retries until they exist: readiness waits for it.
 func installBootstrap(s *genericapiserver.GenericAPIServer, c *Config) error {
 	// Upstream's hook name, which /readyz?verbose lists.
 	err := s.AddPostStartHook("scheduling/bootstrap-system-priority-classes", func(hc genericapiserver.PostStartHookContext) error {
@@ -93,6 +93,15 @@ func installBootstrap(s *genericapiserver.GenericAPIServer, c *Config) error {
 			return true, nil
 		})
 		go k.run(hc, 10*time.Second)
-		return err
+		if err != nil {
+			return err
+		}
+		return wait.PollUntilContextCancel(hc, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+			if err := ensureClusterDNSService(ctx, client, c.ServiceIPRange); err != nil {
+				klog.FromContext(ctx).V(2).Info("Cluster DNS service not created yet", "err", err)
+				return false, nil
+			}
+			return true, nil
+		})
 	})
 }

@@ -94,6 +94,13 @@ func TestKubernetesService(t *testing.T) {
 	if svc.Spec.ClusterIP != "10.96.0.1" || len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != 443 || svc.Spec.Ports[0].Name != "https" {
 		t.Errorf("kubernetes service: clusterIP %s ports %+v, want 10.96.0.1 and https/443", svc.Spec.ClusterIP, svc.Spec.Ports)
 	}
+	dns, err := client.CoreV1().Services(metav1.NamespaceSystem).Get(ctx, "kube-dns", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get cluster DNS service: %v", err)
+	}
+	if dns.Spec.ClusterIP != "10.96.0.10" || len(dns.Spec.Ports) != 2 || dns.Spec.Selector != nil || dns.Annotations["proxy.kubeshim.io/node-local"] != "true" {
+		t.Errorf("kube-dns service: clusterIP %s ports %+v selector %v annotations %v, want 10.96.0.10, dns and dns-tcp, no selector, node-local", dns.Spec.ClusterIP, dns.Spec.Ports, dns.Spec.Selector, dns.Annotations)
+	}
 	for _, name := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
 		if _, err := client.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{}); err != nil {
 			t.Errorf("system namespace %s: %v", name, err)
