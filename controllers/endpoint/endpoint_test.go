@@ -387,14 +387,15 @@ func (f *fixture) writes() []string {
 		if a.GetResource().Resource != "endpoints" || a.GetVerb() == "get" || a.GetVerb() == "list" || a.GetVerb() == "watch" {
 			continue
 		}
+		// Switch on the verb: create and update actions have one method set.
 		name := ""
-		switch a := a.(type) {
-		case clienttesting.CreateAction:
-			name = a.GetObject().(*corev1.Endpoints).Name
-		case clienttesting.UpdateAction:
-			name = a.GetObject().(*corev1.Endpoints).Name
-		case clienttesting.DeleteAction:
-			name = a.GetName()
+		switch a.GetVerb() {
+		case "create":
+			name = a.(clienttesting.CreateAction).GetObject().(*corev1.Endpoints).Name
+		case "update":
+			name = a.(clienttesting.UpdateAction).GetObject().(*corev1.Endpoints).Name
+		case "delete":
+			name = a.(clienttesting.DeleteAction).GetName()
 		}
 		out = append(out, a.GetVerb()+" "+name)
 	}
