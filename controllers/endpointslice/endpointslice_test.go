@@ -130,7 +130,8 @@ func slice(addrType discoveryv1.AddressType, ports []discoveryv1.EndpointPort, e
 }
 
 // fixture is a controller on fake informers whose caches the test fills;
-// the fake client names created slices from their generateName.
+// the fake client names created slices from their generateName and gives
+// them UIDs, as the API server would.
 type fixture struct {
 	c       *Controller
 	client  *fake.Clientset
@@ -150,6 +151,8 @@ func newFixture(t *testing.T, objs ...runtime.Object) *fixture {
 		if s.Name == "" {
 			f.nameSeq++
 			s.Name = fmt.Sprintf("%s%05d", s.GenerateName, f.nameSeq)
+			// The tracker tells slices apart by UID.
+			s.UID = types.UID(s.Name)
 		}
 		return false, nil, nil
 	})
@@ -227,12 +230,13 @@ func (f *fixture) writes() []string {
 }
 
 // normalize orders slices and their endpoints (the reconciler fills slices
-// from a set) and drops generated names and what the fake client adds.
+// from a set) and drops generated names and UIDs and what the fake client
+// adds.
 func normalize(slices []*discoveryv1.EndpointSlice) []*discoveryv1.EndpointSlice {
 	out := make([]*discoveryv1.EndpointSlice, len(slices))
 	for i, s := range slices {
 		s = s.DeepCopy()
-		s.Name, s.TypeMeta, s.ManagedFields = "", metav1.TypeMeta{}, nil
+		s.Name, s.UID, s.TypeMeta, s.ManagedFields = "", "", metav1.TypeMeta{}, nil
 		sort.Slice(s.Endpoints, func(a, b int) bool { return s.Endpoints[a].Addresses[0] < s.Endpoints[b].Addresses[0] })
 		out[i] = s
 	}
