@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
+	"github.com/kubeshim/kubeshim/controllers/cronjob"
 	"github.com/kubeshim/kubeshim/controllers/garbagecollector"
 	"github.com/kubeshim/kubeshim/controllers/namespace"
 	"github.com/kubeshim/kubeshim/controllers/replicaset"
@@ -52,9 +53,10 @@ func Run(ctx context.Context, c Config) error {
 	quota := resourcequota.New(client, factory)
 	sa := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
 	ca := rootca.New(client, c.RootCA, factory.Core().V1().Namespaces(), factory.Core().V1().ConfigMaps())
+	cj := cronjob.New(client, factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher"})
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "cronjob"})
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go gc.Run(ctx, c.Workers)
@@ -62,6 +64,7 @@ func Run(ctx context.Context, c Config) error {
 	go rcc.Run(ctx, c.Workers)
 	go sa.Run(ctx, c.Workers)
 	go ca.Run(ctx, c.Workers)
+	go cj.Run(ctx, c.Workers)
 	<-ctx.Done()
 	return nil
 }
