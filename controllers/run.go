@@ -12,6 +12,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/kubeshim/kubeshim/controllers/cronjob"
+	"github.com/kubeshim/kubeshim/controllers/deployment"
 	"github.com/kubeshim/kubeshim/controllers/garbagecollector"
 	"github.com/kubeshim/kubeshim/controllers/namespace"
 	"github.com/kubeshim/kubeshim/controllers/replicaset"
@@ -49,6 +50,7 @@ func Run(ctx context.Context, c Config) error {
 	ns := namespace.New(client, meta, factory.Core().V1().Namespaces())
 	gc := garbagecollector.New(meta, client.Discovery())
 	rsc := replicaset.New(client, replicaset.ReplicaSets(client, factory.Apps().V1().ReplicaSets()), factory.Core().V1().Pods())
+	dc := deployment.New(client, factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
 	rcc := replicationcontroller.New(client, factory.Core().V1().ReplicationControllers(), factory.Core().V1().Pods())
 	quota := resourcequota.New(client, factory)
 	sa := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
@@ -56,11 +58,12 @@ func Run(ctx context.Context, c Config) error {
 	cj := cronjob.New(client, factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "cronjob"})
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "cronjob"})
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go gc.Run(ctx, c.Workers)
 	go rsc.Run(ctx, c.Workers)
+	go dc.Run(ctx, c.Workers)
 	go rcc.Run(ctx, c.Workers)
 	go sa.Run(ctx, c.Workers)
 	go ca.Run(ctx, c.Workers)
