@@ -13,6 +13,9 @@ import (
 
 	"github.com/kubeshim/kubeshim/controllers/cronjob"
 	"github.com/kubeshim/kubeshim/controllers/deployment"
+	"github.com/kubeshim/kubeshim/controllers/endpoint"
+	"github.com/kubeshim/kubeshim/controllers/endpointslice"
+	"github.com/kubeshim/kubeshim/controllers/endpointslicemirroring"
 	"github.com/kubeshim/kubeshim/controllers/garbagecollector"
 	"github.com/kubeshim/kubeshim/controllers/namespace"
 	"github.com/kubeshim/kubeshim/controllers/replicaset"
@@ -52,19 +55,25 @@ func Run(ctx context.Context, c Config) error {
 	rsc := replicaset.New(client, replicaset.ReplicaSets(client, factory.Apps().V1().ReplicaSets()), factory.Core().V1().Pods())
 	dc := deployment.New(client, factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
 	rcc := replicationcontroller.New(client, factory.Core().V1().ReplicationControllers(), factory.Core().V1().Pods())
+	ep := endpoint.New(client, factory.Core().V1().Services(), factory.Core().V1().Pods(), factory.Core().V1().Endpoints())
+	eps := endpointslice.New(client, factory.Core().V1().Services(), factory.Core().V1().Pods(), factory.Core().V1().Nodes(), factory.Discovery().V1().EndpointSlices())
+	epm := endpointslicemirroring.New(client, factory.Core().V1().Endpoints(), factory.Core().V1().Services(), factory.Discovery().V1().EndpointSlices())
 	quota := resourcequota.New(client, factory)
 	sa := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
 	ca := rootca.New(client, c.RootCA, factory.Core().V1().Namespaces(), factory.Core().V1().ConfigMaps())
 	cj := cronjob.New(client, factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "cronjob"})
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob"})
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go gc.Run(ctx, c.Workers)
 	go rsc.Run(ctx, c.Workers)
 	go dc.Run(ctx, c.Workers)
 	go rcc.Run(ctx, c.Workers)
+	go ep.Run(ctx, c.Workers)
+	go eps.Run(ctx, c.Workers)
+	go epm.Run(ctx, c.Workers)
 	go sa.Run(ctx, c.Workers)
 	go ca.Run(ctx, c.Workers)
 	go cj.Run(ctx, c.Workers)
