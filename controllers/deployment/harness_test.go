@@ -70,7 +70,7 @@ func recreate(d *appsv1.Deployment) {
 func rsOf(d *appsv1.Deployment, image string, age time.Duration, rev string, replicas, available int32, mutate ...func(*appsv1.ReplicaSet)) *appsv1.ReplicaSet {
 	t := d.Spec.Template.DeepCopy()
 	t.Spec.Containers[0].Image = image
-	hash := podTemplateHash(t, nil)
+	hash := PodTemplateHash(t, nil)
 	t.Labels = withLabel(t.Labels, appsv1.DefaultDeploymentUniqueLabelKey, hash)
 	rs := &appsv1.ReplicaSet{
 		ObjectMeta: metav1.ObjectMeta{

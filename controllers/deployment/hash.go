@@ -11,14 +11,16 @@ import (
 	"k8s.io/utils/dump"
 )
 
-// podTemplateHash is the pod-template-hash of a template, computed exactly
+// PodTemplateHash is the pod-template-hash label value of a Deployment's
+// ReplicaSet for template (the Deployment's, without the label) and the
+// Deployment's status.collisionCount. It is computed exactly
 // as upstream's controller.ComputeHash so that ReplicaSet names match a real
 // cluster's for the same stored template: fnv32a over the spew dump of the
 // template value (dump.ForHash, the printer upstream's DeepHashObject uses;
 // a pointer would dump differently), then the collision count as eight
 // little-endian bytes when set, and the decimal sum mapped onto
 // rand.SafeEncodeString's alphabet.
-func podTemplateHash(template *corev1.PodTemplateSpec, collisionCount *int32) string {
+func PodTemplateHash(template *corev1.PodTemplateSpec, collisionCount *int32) string {
 	h := fnv.New32a()
 	fmt.Fprint(h, dump.ForHash(*template))
 	if collisionCount != nil {

@@ -42,8 +42,8 @@ func TestPodTemplateHash(t *testing.T) {
 			if err := json.Unmarshal([]byte(tc.template), &tmpl); err != nil {
 				t.Fatal(err)
 			}
-			if got := podTemplateHash(&tmpl, tc.collisionCount); got != tc.want {
-				t.Errorf("podTemplateHash = %q, want %q", got, tc.want)
+			if got := PodTemplateHash(&tmpl, tc.collisionCount); got != tc.want {
+				t.Errorf("PodTemplateHash = %q, want %q", got, tc.want)
 			}
 		})
 	}

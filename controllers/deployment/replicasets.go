@@ -233,7 +233,7 @@ func (c *Controller) newReplicaSet(ctx context.Context, d *appsv1.Deployment, rs
 	}
 
 	template := *d.Spec.Template.DeepCopy()
-	hash := podTemplateHash(&template, d.Status.CollisionCount)
+	hash := PodTemplateHash(&template, d.Status.CollisionCount)
 	template.Labels = withLabel(d.Spec.Template.Labels, appsv1.DefaultDeploymentUniqueLabelKey, hash)
 	selector := d.Spec.Selector.DeepCopy()
 	selector.MatchLabels = withLabel(selector.MatchLabels, appsv1.DefaultDeploymentUniqueLabelKey, hash)

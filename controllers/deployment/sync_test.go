@@ -63,7 +63,7 @@ func TestSyncNewDeployment(t *testing.T) {
 	h := newHarness(t, d)
 	h.sync(t)
 
-	hash := podTemplateHash(&d.Spec.Template, nil)
+	hash := PodTemplateHash(&d.Spec.Template, nil)
 	name := "d-" + hash
 	if diff := cmp.Diff([]string{"create replicasets " + name, "update deployments/status d", "update deployments/status d"}, h.writes()); diff != "" {
 		t.Errorf("writes (-want +got):\n%s", diff)
@@ -301,7 +301,7 @@ func TestHashCollision(t *testing.T) {
 	d := newDeployment(3, "v1")
 	// Someone else's replica set holds the name d's template hashes to.
 	squatter := rsOf(d, "other", time.Hour, "", 1, 1, func(rs *appsv1.ReplicaSet) {
-		rs.Name = replicaSetName("d", podTemplateHash(&d.Spec.Template, nil))
+		rs.Name = replicaSetName("d", PodTemplateHash(&d.Spec.Template, nil))
 		rs.OwnerReferences = nil
 		rs.Labels = map[string]string{"app": "other"}
 	})
@@ -314,7 +314,7 @@ func TestHashCollision(t *testing.T) {
 	}
 	h.refresh(t)
 	h.sync(t)
-	want := replicaSetName("d", podTemplateHash(&d.Spec.Template, ptr.To[int32](1)))
+	want := replicaSetName("d", PodTemplateHash(&d.Spec.Template, ptr.To[int32](1)))
 	rs := h.replicaSet(t, want)
 	if diff := cmp.Diff(want[len("d-"):], rs.Spec.Selector.MatchLabels[appsv1.DefaultDeploymentUniqueLabelKey]); diff != "" {
 		t.Errorf("selector's hash (-want +got):\n%s", diff)
