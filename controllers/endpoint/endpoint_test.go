@@ -412,6 +412,9 @@ func TestSync(t *testing.T) {
 	repacked := upToDate.DeepCopy()
 	repacked.Subsets[0].Addresses[0].TargetRef.ResourceVersion = "77"
 	repacked.Subsets = append(repacked.Subsets, corev1.EndpointSubset{Addresses: repacked.Subsets[0].Addresses, Ports: repacked.Subsets[0].Ports})
+	// Stored without subsets, as the API server keeps an empty list.
+	empty := desired(nil, svc, subsetsFor(klog.Background(), svc, nil), time.Time{})
+	empty.ResourceVersion, empty.Subsets = "5", nil
 	outdated := upToDate.DeepCopy()
 	outdated.Subsets = nil
 	relabelled := upToDate.DeepCopy()
@@ -428,6 +431,7 @@ func TestSync(t *testing.T) {
 		{name: "missing endpoints are created", objs: []runtime.Object{svc, a}, want: []string{"create web"}},
 		{name: "a service without pods gets empty endpoints", objs: []runtime.Object{svc}, want: []string{"create web"}},
 		{name: "up to date endpoints are not written", objs: []runtime.Object{svc, a, upToDate}},
+		{name: "empty endpoints of a service without pods are not written", objs: []runtime.Object{svc, empty}},
 		{name: "another packing of the same content is not written", objs: []runtime.Object{svc, a, repacked}},
 		{name: "changed addresses are written", objs: []runtime.Object{svc, a, outdated}, want: []string{"update web"}},
 		{name: "changed labels are written", objs: []runtime.Object{svc, a, relabelled}, want: []string{"update web"}},
