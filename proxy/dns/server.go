@@ -71,7 +71,8 @@ type Config struct {
 	// order. Empty means such names get SERVFAIL, as CoreDNS's forward plugin answers
 	// with no healthy upstream: the cluster DNS never falls back to the host's resolvers
 	// on its own. Upstreams that are this server's own listening addresses are dropped
-	// (see Run).
+	// (see Run); one that reaches it another way, such as the DNS Service's cluster IP,
+	// is not detected and must not be configured.
 	Upstreams []string
 	// TTL of cluster records, in whole seconds up to an hour; zero means DefaultTTL.
 	TTL time.Duration
