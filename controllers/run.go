@@ -17,12 +17,14 @@ import (
 	"github.com/kubeshim/kubeshim/controllers/endpointslice"
 	"github.com/kubeshim/kubeshim/controllers/endpointslicemirroring"
 	"github.com/kubeshim/kubeshim/controllers/garbagecollector"
+	"github.com/kubeshim/kubeshim/controllers/job"
 	"github.com/kubeshim/kubeshim/controllers/namespace"
 	"github.com/kubeshim/kubeshim/controllers/replicaset"
 	"github.com/kubeshim/kubeshim/controllers/replicationcontroller"
 	"github.com/kubeshim/kubeshim/controllers/resourcequota"
 	"github.com/kubeshim/kubeshim/controllers/rootca"
 	"github.com/kubeshim/kubeshim/controllers/serviceaccount"
+	"github.com/kubeshim/kubeshim/controllers/ttlafterfinished"
 )
 
 // Config is what the controllers need.
@@ -62,9 +64,11 @@ func Run(ctx context.Context, c Config) error {
 	sa := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
 	ca := rootca.New(client, c.RootCA, factory.Core().V1().Namespaces(), factory.Core().V1().ConfigMaps())
 	cj := cronjob.New(client, factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs())
+	jc := job.New(client, factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
+	ttl := ttlafterfinished.New(client, factory.Batch().V1().Jobs())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob"})
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished"})
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go gc.Run(ctx, c.Workers)
@@ -77,6 +81,8 @@ func Run(ctx context.Context, c Config) error {
 	go sa.Run(ctx, c.Workers)
 	go ca.Run(ctx, c.Workers)
 	go cj.Run(ctx, c.Workers)
+	go jc.Run(ctx, c.Workers)
+	go ttl.Run(ctx, c.Workers)
 	<-ctx.Done()
 	return nil
 }
