@@ -27,6 +27,7 @@ import (
 	"github.com/kubeshim/kubeshim/nodeagent/runtime"
 	"github.com/kubeshim/kubeshim/nodeagent/server"
 	"github.com/kubeshim/kubeshim/nodeagent/volumes"
+	"github.com/kubeshim/kubeshim/proxy/dns"
 )
 
 // Config is a completed agent configuration.
@@ -44,6 +45,7 @@ type Agent struct {
 	node    *node.Agent
 	pods    *pods.Manager
 	server  *server.Server
+	dns     *dns.Server
 	stopRec func()
 }
 
@@ -84,6 +86,8 @@ func New(ctx context.Context, c *Config) (*Agent, error) {
 		StateDir:    c.dir("cni"),
 		ClusterCIDR: c.ClusterCIDR,
 		ServiceCIDR: c.ServiceCIDR,
+		// The cluster DNS answers at these on every node.
+		LocalAddresses: c.ClusterDNS,
 	})
 	if err != nil {
 		rt.Close()
@@ -189,7 +193,12 @@ func New(ctx context.Context, c *Config) (*Agent, error) {
 		rt.Close()
 		return nil, err
 	}
-	return &Agent{config: c, client: client, runtime: rt, network: net, node: na, pods: pm, server: srv, stopRec: broadcaster.Shutdown}, nil
+	dnsServer, err := newDNS(c, client)
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	return &Agent{config: c, client: client, runtime: rt, network: net, node: na, pods: pm, server: srv, dns: dnsServer, stopRec: broadcaster.Shutdown}, nil
 }
 
 // Run runs the agent until ctx ends. Containers keep running afterwards:
@@ -201,7 +210,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 4)
+	errc := make(chan error, 8)
 	run := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -214,6 +223,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	run("node", a.node.Run)
 	run("kubelet API", a.server.Run)
+	run("cluster DNS", a.dns.Run)
 	run("pods", func(ctx context.Context) error {
 		cidr, err := a.node.WaitForPodCIDR(ctx)
 		if err != nil {

@@ -26,6 +26,10 @@ type Options struct {
 	CNIBinDirs          []string
 	PauseBinary         string
 	ResolvConf          string
+	// DNSUpstreams are where the cluster DNS forwards names outside the
+	// cluster domain; empty means the nameservers of ResolvConf, "none"
+	// means no forwarding (such names get SERVFAIL).
+	DNSUpstreams []string
 }
 
 // NewOptions returns the defaults.
@@ -60,6 +64,12 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.CNIBinDirs, "cni-bin-dir", o.CNIBinDirs, "Directories of the CNI plugins (default /usr/lib/cni,/opt/cni/bin).")
 	fs.StringVar(&o.PauseBinary, "pause-binary", o.PauseBinary, "The pause program the sandbox image is built from (default: kubeshim-pause beside this binary).")
 	fs.StringVar(&o.ResolvConf, "resolv-conf", o.ResolvConf, "The host resolver file Default-policy pods get.")
+	AddDNSFlags(fs, o)
+}
+
+// AddDNSFlags adds the cluster DNS's flags; `kubeshim up` shares them.
+func AddDNSFlags(fs *pflag.FlagSet, o *Options) {
+	fs.StringSliceVar(&o.DNSUpstreams, "dns-upstreams", o.DNSUpstreams, "ip[:port] servers the cluster DNS forwards other names to (default: the nameservers of --resolv-conf; \"none\": no forwarding).")
 }
 
 // Complete fills in defaults that depend on the host.

@@ -89,6 +89,7 @@ func newUpCommand() *cobra.Command {
 	afs.IntVar(&ao.KubeletPort, "kubelet-port", ao.KubeletPort, "Port of the kubelet API.")
 	afs.StringSliceVar(&ao.CNIBinDirs, "cni-bin-dir", ao.CNIBinDirs, "Directories of the CNI plugins.")
 	afs.StringVar(&ao.PauseBinary, "pause-binary", ao.PauseBinary, "The pause program (default: kubeshim-pause beside this binary).")
+	nodeagent.AddDNSFlags(afs, ao)
 	return cmd
 }
 

@@ -82,7 +82,8 @@ func startNodeCluster() {
 			return
 		}
 	}
-	node, nodeErr = startKubeshim(binary, nodeDir, 0, "up", "--containerd-namespace", nodeNS)
+	// --dns-upstreams=none: the cluster DNS forwards nothing off this host.
+	node, nodeErr = startKubeshim(binary, nodeDir, 0, "up", "--containerd-namespace", nodeNS, "--dns-upstreams=none")
 	if nodeErr != nil {
 		return
 	}
