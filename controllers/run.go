@@ -43,11 +43,15 @@ func Run(ctx context.Context, c Config) error {
 	if c.Workers == 0 {
 		c.Workers = 2
 	}
-	client, err := kubernetes.NewForConfig(rest.AddUserAgent(rest.CopyConfig(c.Client), "kubeshim-controllers"))
+	rc := rest.AddUserAgent(rest.CopyConfig(c.Client), "kubeshim-controllers")
+	// The controllers use deprecated APIs on purpose (v1 Endpoints); as
+	// kube-controller-manager, they do not log the server's warnings.
+	rc.WarningHandler = rest.NoWarnings{}
+	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return fmt.Errorf("controllers client: %w", err)
 	}
-	meta, err := metadata.NewForConfig(rest.AddUserAgent(rest.CopyConfig(c.Client), "kubeshim-controllers"))
+	meta, err := metadata.NewForConfig(rc)
 	if err != nil {
 		return fmt.Errorf("controllers metadata client: %w", err)
 	}
