@@ -589,6 +589,17 @@ func TestRequeueOnClock(t *testing.T) {
 	if n := jobCount(t, client); n != 0 {
 		t.Fatalf("%d jobs before the schedule time, want 0", n)
 	}
+	// The sync returns before the worker hands the key to the delaying
+	// queue; step only once the queue waits on the clock for it (its
+	// heartbeat ticker is the one other waiter), or the wait would start
+	// after the step.
+	for clk.Waiters() < 2 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the queue never waited for the next schedule time")
+		case <-time.After(time.Millisecond):
+		}
+	}
 	clk.Step(time.Minute)
 	wait()
 	if n := jobCount(t, client); n != 1 {
