@@ -265,7 +265,7 @@ func (m *Manager) containerMounts(pod *corev1.Pod, env *containerEnv, c *corev1.
 		covered[vm.MountPath] = true
 	}
 	dir := m.podDir(pod.UID)
-	if !pod.Spec.HostNetwork && !covered["/etc/hosts"] {
+	if !covered["/etc/hosts"] {
 		out = append(out, specs.Mount{Destination: "/etc/hosts", Type: "bind", Source: filepath.Join(dir, "etc-hosts"), Options: []string{"rbind", "rprivate", "rw"}})
 	}
 	if !covered["/etc/hostname"] {

@@ -32,8 +32,15 @@ func (m *Manager) writePodFiles(pod *corev1.Pod, st *podState) error {
 			hostname = h
 		}
 	}
+	hosts := hostsFile(pod, hostname, st.podIP, m.config.ClusterDomain)
+	if pod.Spec.HostNetwork {
+		var err error
+		if hosts, err = hostNetworkHostsFile(m.config.HostsFile, pod.Spec.HostAliases); err != nil {
+			return err
+		}
+	}
 	files := map[string][]byte{
-		"etc-hosts":   hostsFile(pod, hostname, st.podIP, m.config.ClusterDomain),
+		"etc-hosts":   hosts,
 		"hostname":    []byte(hostname + "\n"),
 		"resolv.conf": m.resolvConf(pod),
 	}
@@ -47,6 +54,34 @@ func (m *Manager) writePodFiles(pod *corev1.Pod, st *podState) error {
 		}
 	}
 	return nil
+}
+
+// hostNetworkHostsFile is the /etc/hosts of a host-network pod: the node's
+// own, under a header of its own (tests tell it from the managed file by
+// it), plus the pod's host aliases, as the kubelet writes it.
+func hostNetworkHostsFile(nodeHosts string, aliases []corev1.HostAlias) ([]byte, error) {
+	if nodeHosts == "" {
+		nodeHosts = "/etc/hosts"
+	}
+	content, err := os.ReadFile(nodeHosts)
+	if err != nil {
+		return nil, fmt.Errorf("node hosts file: %w", err)
+	}
+	var b bytes.Buffer
+	b.WriteString("# Kubernetes-managed hosts file (host network).\n")
+	b.Write(content)
+	writeHostAliases(&b, aliases)
+	return b.Bytes(), nil
+}
+
+func writeHostAliases(b *bytes.Buffer, aliases []corev1.HostAlias) {
+	if len(aliases) == 0 {
+		return
+	}
+	b.WriteString("\n# Entries added by HostAliases.\n")
+	for _, a := range aliases {
+		fmt.Fprintf(b, "%s\t%s\n", a.IP, strings.Join(a.Hostnames, "\t"))
+	}
 }
 
 // hostsFile is the kubelet's managed /etc/hosts.
@@ -66,12 +101,7 @@ func hostsFile(pod *corev1.Pod, hostname string, ip net.IP, domain string) []byt
 			fmt.Fprintf(&b, "%s\t%s\n", ip, hostname)
 		}
 	}
-	if len(pod.Spec.HostAliases) > 0 {
-		b.WriteString("\n# Entries added by HostAliases.\n")
-		for _, a := range pod.Spec.HostAliases {
-			fmt.Fprintf(&b, "%s\t%s\n", a.IP, strings.Join(a.Hostnames, "\t"))
-		}
-	}
+	writeHostAliases(&b, pod.Spec.HostAliases)
 	return b.Bytes()
 }
 

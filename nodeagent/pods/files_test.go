@@ -144,6 +144,36 @@ func TestHostsFile(t *testing.T) {
 	}
 }
 
+func TestHostNetworkHostsFile(t *testing.T) {
+	node := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(node, []byte("127.0.0.1\tlocalhost\n192.0.2.2\tvm\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		aliases []corev1.HostAlias
+		want    string
+	}{
+		{name: "the node's file", want: "# Kubernetes-managed hosts file (host network).\n127.0.0.1\tlocalhost\n192.0.2.2\tvm\n"},
+		{name: "with aliases", aliases: []corev1.HostAlias{{IP: "10.1.2.3", Hostnames: []string{"a", "b"}}},
+			want: "# Kubernetes-managed hosts file (host network).\n127.0.0.1\tlocalhost\n192.0.2.2\tvm\n" +
+				"\n# Entries added by HostAliases.\n10.1.2.3\ta\tb\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := hostNetworkHostsFile(node, tc.aliases)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, string(got)); diff != "" {
+				t.Errorf("hosts (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if _, err := hostNetworkHostsFile(filepath.Join(t.TempDir(), "missing"), nil); err == nil {
+		t.Error("a missing node hosts file gave no error")
+	}
+}
+
 func TestTruncateHostname(t *testing.T) {
 	long := strings.Repeat("a", 62)
 	for _, tc := range []struct{ in, want string }{
@@ -169,7 +199,11 @@ func TestWritePodFiles(t *testing.T) {
 	if err := os.WriteFile(host, []byte(hostResolv), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m := &Manager{config: Config{RootDir: root, ResolvConf: host, ClusterDNS: []string{"10.96.0.10"}, ClusterDomain: "cluster.local"}}
+	nodeHosts := filepath.Join(root, "node-hosts")
+	if err := os.WriteFile(nodeHosts, []byte("192.0.2.2\tthe-node\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &Manager{config: Config{RootDir: root, ResolvConf: host, HostsFile: nodeHosts, ClusterDNS: []string{"10.96.0.10"}, ClusterDomain: "cluster.local"}}
 	st := newState()
 	nodeName, err := os.Hostname()
 	if err != nil {
@@ -201,8 +235,14 @@ func TestWritePodFiles(t *testing.T) {
 			if got := read("hostname"); got != tc.wantHostname+"\n" {
 				t.Errorf("hostname = %q, want %q", got, tc.wantHostname+"\n")
 			}
-			if got := read("etc-hosts"); !strings.Contains(got, "10.244.0.7\t"+tc.wantHostname+"\n") {
-				t.Errorf("etc-hosts has no line for %s:\n%s", tc.wantHostname, got)
+			// A host-network pod sees the node's hosts file; the
+			// others a managed one naming the pod.
+			wantHosts := "10.244.0.7\t" + tc.wantHostname + "\n"
+			if tc.pod.Spec.HostNetwork {
+				wantHosts = "# Kubernetes-managed hosts file (host network).\n192.0.2.2\tthe-node\n"
+			}
+			if got := read("etc-hosts"); !strings.Contains(got, wantHosts) {
+				t.Errorf("etc-hosts lacks %q:\n%s", wantHosts, got)
 			}
 			if got, want := read("resolv.conf"), string(m.resolvConf(tc.pod)); got != want {
 				t.Errorf("resolv.conf = %q, want %q", got, want)

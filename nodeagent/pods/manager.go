@@ -44,6 +44,9 @@ type Config struct {
 	ClusterDomain string
 	// ResolvConf is the host's resolver file.
 	ResolvConf string
+	// HostsFile is the node's hosts file host-network pods see (default
+	// /etc/hosts).
+	HostsFile string
 	// Allocatable is the node's allocatable resources.
 	Allocatable func() corev1.ResourceList
 	// Resync is how often every pod is synced even without changes (volume
