@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
@@ -67,7 +68,10 @@ func createDeployment(t *testing.T, client kubernetes.Interface, ns string, repl
 func updateDeployment(t *testing.T, client kubernetes.Interface, ns string, change func(*appsv1.Deployment)) *appsv1.Deployment {
 	t.Helper()
 	var out *appsv1.Deployment
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	// The controller writes status often during a rollout: allow more
+	// conflicts than retry.DefaultRetry does.
+	backoff := wait.Backoff{Steps: 10, Duration: 20 * time.Millisecond, Factor: 1.5, Cap: time.Second}
+	err := retry.RetryOnConflict(backoff, func() error {
 		d, err := client.AppsV1().Deployments(ns).Get(context.Background(), "web", metav1.GetOptions{})
 		if err != nil {
 			return err
