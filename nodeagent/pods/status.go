@@ -55,6 +55,9 @@ func (m *Manager) computeStatus(pod *corev1.Pod, st *podState, view *podView) co
 		QOSClass:              core.QOSClass(pod),
 		Resize:                old.Resize,
 		ResourceClaimStatuses: old.ResourceClaimStatuses,
+		// The spec generation this status describes, as the kubelet
+		// reports it (clients wait on it after changing the spec).
+		ObservedGeneration: pod.Generation,
 	}
 	if hip := m.hostIP(); hip != "" {
 		s.HostIP = hip

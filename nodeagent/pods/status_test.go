@@ -243,6 +243,7 @@ func wantStatus(phase corev1.PodPhase, conds []corev1.PodCondition, inits, apps 
 		QOSClass:              corev1.PodQOSBestEffort,
 		InitContainerStatuses: inits,
 		ContainerStatuses:     apps,
+		ObservedGeneration:    3, // statusPod's generation
 	}
 }
 

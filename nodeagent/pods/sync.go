@@ -207,6 +207,19 @@ func (m *Manager) runPod(ctx context.Context, pod *corev1.Pod, st *podState, vie
 			later(5 * time.Second)
 		}
 	}
+	// Ephemeral containers (kubectl debug) run once each, as the kubelet
+	// runs them: never restarted, not even after a failure to start.
+	if pod.DeletionTimestamp == nil {
+		for i := range pod.Spec.EphemeralContainers {
+			c := corev1.Container(pod.Spec.EphemeralContainers[i].EphemeralContainerCommon)
+			if view.latest(c.Name) != nil {
+				continue
+			}
+			if err := m.startContainer(ctx, pod, st, env, &c, "ephemeral", 0); err != nil {
+				logger.Error(err, "Start ephemeral container", "container", c.Name)
+			}
+		}
+	}
 	m.pruneExited(ctx, view)
 	return requeue, nil
 }

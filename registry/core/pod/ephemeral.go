@@ -44,6 +44,11 @@ func (ephemeralStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Ob
 	ephemeral := pod.Spec.EphemeralContainers
 	*pod = *oldPod.DeepCopy()
 	pod.Spec.EphemeralContainers = ephemeral
+	// A new ephemeral container changes the spec: the generation follows,
+	// as for any other spec change.
+	if !core.SemanticEqual(ephemeral, oldPod.Spec.EphemeralContainers) {
+		pod.Generation++
+	}
 }
 
 func (ephemeralStrategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {

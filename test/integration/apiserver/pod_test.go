@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
 
 	"github.com/kubeshim/kubeshim/test/integration/framework"
 )
@@ -143,6 +144,9 @@ func TestEphemeralContainers(t *testing.T) {
 	if len(p.Spec.EphemeralContainers) != 1 || p.Spec.Containers[0].Image != "busybox" {
 		t.Errorf("after update: ephemeral %v, image %q; want one debugger and the image unchanged", p.Spec.EphemeralContainers, p.Spec.Containers[0].Image)
 	}
+	if p.Generation != 2 {
+		t.Errorf("generation after adding an ephemeral container = %d, want 2", p.Generation)
+	}
 	p.Spec.EphemeralContainers = nil
 	if _, err := pods.UpdateEphemeralContainers(ctx, "debugme", p, metav1.UpdateOptions{}); !apierrors.IsInvalid(err) {
 		t.Errorf("remove ephemeral container: err = %v, want 422", err)
@@ -194,5 +198,45 @@ func TestGracefulPodDeletion(t *testing.T) {
 	}
 	if _, err := pods.Get(ctx, "running", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("after grace-0 delete: err = %v, want NotFound", err)
+	}
+}
+
+// TestPodGeneration: a pod starts at generation 1, spec changes bump it,
+// metadata changes and clients' own generations do not, as upstream.
+func TestPodGeneration(t *testing.T) {
+	ctx := context.Background()
+	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
+	ns := framework.Namespace(t, client)
+	pods := client.CoreV1().Pods(ns)
+	p, err := pods.Create(ctx, newPod("gen", nil), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	steps := []struct {
+		name   string
+		change func(*corev1.Pod)
+		want   int64
+	}{
+		{"created", func(*corev1.Pod) {}, 1},
+		{"spec change", func(p *corev1.Pod) { p.Spec.ActiveDeadlineSeconds = ptr.To[int64](600) }, 2},
+		{"annotation", func(p *corev1.Pod) { p.Annotations = map[string]string{"k": "v"} }, 2},
+		{"client sets generation", func(p *corev1.Pod) { p.Generation = 7 }, 2},
+	}
+	for _, s := range steps {
+		s.change(p)
+		if p, err = pods.Update(ctx, p, metav1.UpdateOptions{}); err != nil {
+			t.Fatalf("%s: update: %v", s.name, err)
+		}
+		if p.Generation != s.want {
+			t.Errorf("%s: generation = %d, want %d", s.name, p.Generation, s.want)
+		}
+	}
+	// A status update leaves the generation alone.
+	p.Status.ObservedGeneration = p.Generation
+	if p, err = pods.UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("update status: %v", err)
+	}
+	if p.Generation != 2 || p.Status.ObservedGeneration != 2 {
+		t.Errorf("after status update: generation %d observedGeneration %d, want 2 and 2", p.Generation, p.Status.ObservedGeneration)
 	}
 }
