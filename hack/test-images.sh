@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the images the tests and the conformance run use (busybox, agnhost,
-# nginx from test/images/*.yaml, and the pause image) without a registry,
-# and imports them into containerd.
+# nginx, nonewprivs from test/images/*.yaml, and the pause image) without a
+# registry, and imports them into containerd.
 #
 #   hack/test-images.sh [--no-import] [--force]
 #
@@ -80,6 +80,16 @@ build_agnhost() {
   install -p -m 0644 "$kube/test/images/agnhost/porter/localhost.crt" "$kube/test/images/agnhost/porter/localhost.key" "$dir/"
 }
 
+# build_nonewprivs builds upstream's nnp (it prints its effective uid) from
+# the conformance module.
+build_nonewprivs() {
+  local dir=$OUT/nonewprivs
+  mkdir -p "$dir"
+  if ! up_to_date "$dir/nnp" conformance/go.mod conformance/go.sum; then
+    (cd conformance && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$ROOT/$dir/nnp" k8s.io/kubernetes/test/images/nonewprivs)
+  fi
+}
+
 # build_image builds test/images/NAME.yaml into $OUT/NAME.tar unless the
 # archive is newer than the spec, the kubeshim binary and the given inputs.
 build_image() {
@@ -103,10 +113,12 @@ build_image busybox /bin/busybox
 build_agnhost
 build_image agnhost "$OUT/agnhost/agnhost" /bin/busybox
 build_image nginx /usr/sbin/nginx /bin/busybox
+build_nonewprivs
+build_image nonewprivs "$OUT/nonewprivs/nnp" /bin/busybox
 
 if [[ $import == false ]]; then
   exit 0
 fi
 flags=(--containerd-address "$ADDRESS" --namespace "$NAMESPACE")
-"$KUBESHIM" image import "${flags[@]}" "$OUT/busybox.tar" "$OUT/agnhost.tar" "$OUT/nginx.tar"
+"$KUBESHIM" image import "${flags[@]}" "$OUT/busybox.tar" "$OUT/agnhost.tar" "$OUT/nginx.tar" "$OUT/nonewprivs.tar"
 "$KUBESHIM" image ensure-pause "${flags[@]}" --pause-binary "$PAUSE"
