@@ -187,6 +187,16 @@ func TestSchemeDefault(t *testing.T) {
 			in:   &storagev1.CSINode{},
 			want: &storagev1.CSINode{},
 		},
+		{
+			name: "csi storage capacity has no defaults",
+			in:   &storagev1.CSIStorageCapacity{StorageClassName: "fast"},
+			want: &storagev1.CSIStorageCapacity{StorageClassName: "fast"},
+		},
+		{
+			name: "volume attributes class has no defaults",
+			in:   &storagev1.VolumeAttributesClass{DriverName: "csi.example.com"},
+			want: &storagev1.VolumeAttributesClass{DriverName: "csi.example.com"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

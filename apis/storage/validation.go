@@ -353,3 +353,65 @@ func validateCSIDriverSpec(spec *storagev1.CSIDriverSpec) field.ErrorList {
 	required(spec.PreventPodSchedulingIfMissing != nil, "preventPodSchedulingIfMissing")
 	return allErrs
 }
+
+// CSIStorageCapacity.
+
+// ValidateCSIStorageCapacity validates a CSI storage capacity on create.
+// Only capacity must not be negative: upstream does not check
+// maximumVolumeSize.
+func ValidateCSIStorageCapacity(c *storagev1.CSIStorageCapacity) field.ErrorList {
+	return validateCSIStorageCapacity(c, metav1validation.LabelSelectorValidationOptions{})
+}
+
+func validateCSIStorageCapacity(c *storagev1.CSIStorageCapacity, opts metav1validation.LabelSelectorValidationOptions) field.ErrorList {
+	allErrs := core.ValidateObjectMeta(&c.ObjectMeta, apimachineryvalidation.NameIsDNSSubdomain, metaPath)
+	allErrs = append(allErrs, metav1validation.ValidateLabelSelector(c.NodeTopology, opts, field.NewPath("nodeTopology"))...)
+	// An empty class name fails as an invalid DNS subdomain, not as a
+	// missing field, as upstream reports it.
+	allErrs = append(allErrs, core.ValidateNameFunc(apimachineryvalidation.NameIsDNSSubdomain, c.StorageClassName, field.NewPath("storageClassName"))...)
+	if c.Capacity != nil && c.Capacity.Sign() < 0 {
+		allErrs = append(allErrs, field.Invalid(field.NewPath("capacity"), c.Capacity.String(), apimachineryvalidation.IsNegativeErrorMsg))
+	}
+	return allErrs
+}
+
+// ValidateCSIStorageCapacityUpdate validates an update of a CSI storage
+// capacity. The topology and the class are what the driver's GetCapacity
+// call was asked about, so they are fixed; the capacities may change. A
+// topology stored before label values were validated stays updatable.
+func ValidateCSIStorageCapacityUpdate(c, old *storagev1.CSIStorageCapacity) field.ErrorList {
+	opts := metav1validation.LabelSelectorValidationOptions{
+		AllowInvalidLabelValueInSelector: len(metav1validation.ValidateLabelSelector(old.NodeTopology, metav1validation.LabelSelectorValidationOptions{}, nil)) > 0,
+	}
+	allErrs := validateCSIStorageCapacity(c, opts)
+	allErrs = append(allErrs, core.ValidateObjectMetaUpdate(&c.ObjectMeta, &old.ObjectMeta, metaPath)...)
+	allErrs = append(allErrs, core.ValidateImmutableField(c.NodeTopology, old.NodeTopology, field.NewPath("nodeTopology"))...)
+	return append(allErrs, core.ValidateImmutableField(c.StorageClassName, old.StorageClassName, field.NewPath("storageClassName"))...)
+}
+
+// VolumeAttributesClass.
+
+// ValidateVolumeAttributesClass validates a volume attributes class on
+// create: like a storage class, it names a driver and gives it at least one
+// parameter.
+func ValidateVolumeAttributesClass(vac *storagev1.VolumeAttributesClass) field.ErrorList {
+	allErrs := core.ValidateObjectMeta(&vac.ObjectMeta, apimachineryvalidation.NameIsDNSSubdomain, metaPath)
+	allErrs = append(allErrs, validateProvisioner(vac.DriverName, field.NewPath("driverName"))...)
+	return append(allErrs, validateParameters(vac.Parameters, false, field.NewPath("parameters"))...)
+}
+
+// ValidateVolumeAttributesClassUpdate validates an update of a volume
+// attributes class: claims already modified to it must keep meaning the
+// same attributes, so its driver and parameters are fixed.
+func ValidateVolumeAttributesClassUpdate(vac, old *storagev1.VolumeAttributesClass) field.ErrorList {
+	allErrs := core.ValidateObjectMetaUpdate(&vac.ObjectMeta, &old.ObjectMeta, metaPath)
+	if vac.DriverName != old.DriverName {
+		allErrs = append(allErrs, field.Forbidden(field.NewPath("driverName"), "updates to driverName are forbidden."))
+	}
+	// reflect, not semantic, equality: upstream tells a nil map from an
+	// empty one here.
+	if !reflect.DeepEqual(vac.Parameters, old.Parameters) {
+		allErrs = append(allErrs, field.Forbidden(field.NewPath("parameters"), "updates to parameters are forbidden."))
+	}
+	return append(allErrs, ValidateVolumeAttributesClass(vac)...)
+}

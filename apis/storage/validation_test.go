@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
@@ -158,5 +159,262 @@ func TestValidateVolumeAttachment(t *testing.T) {
 	errs := ValidateVolumeAttachmentUpdate(moved, valid())
 	if len(errs) != 1 || errs[0].Field != "spec" {
 		t.Errorf("want the spec to be immutable, got %v", errs)
+	}
+}
+
+func validCSIStorageCapacity() *storagev1.CSIStorageCapacity {
+	return &storagev1.CSIStorageCapacity{
+		ObjectMeta:       metav1.ObjectMeta{Name: "csisc-abc", Namespace: "kube-system", ResourceVersion: "1"},
+		StorageClassName: "fast",
+		NodeTopology: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+			Key: "topology.kubernetes.io/zone", Operator: metav1.LabelSelectorOpIn, Values: []string{"a"},
+		}}},
+		Capacity:          ptr.To(resource.MustParse("10Gi")),
+		MaximumVolumeSize: ptr.To(resource.MustParse("1Gi")),
+	}
+}
+
+func TestValidateCSIStorageCapacity(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(*storagev1.CSIStorageCapacity)
+		want   []string
+	}{
+		{name: "valid", mutate: func(*storagev1.CSIStorageCapacity) {}},
+		{
+			name: "no topology, capacities unset",
+			mutate: func(c *storagev1.CSIStorageCapacity) {
+				c.NodeTopology, c.Capacity, c.MaximumVolumeSize = nil, nil, nil
+			},
+		},
+		{
+			name:   "zero capacity",
+			mutate: func(c *storagev1.CSIStorageCapacity) { c.Capacity = ptr.To(resource.MustParse("0")) },
+		},
+		{
+			name:   "missing class is an invalid name",
+			mutate: func(c *storagev1.CSIStorageCapacity) { c.StorageClassName = "" },
+			want: []string{
+				`storageClassName: Invalid value: "": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+			},
+		},
+		{
+			name: "bad name, class and topology",
+			mutate: func(c *storagev1.CSIStorageCapacity) {
+				c.Name = "Capacity"
+				c.StorageClassName = "Fast"
+				c.NodeTopology.MatchExpressions[0].Operator = metav1.LabelSelectorOpExists
+			},
+			want: []string{
+				`metadata.name: Invalid value: "Capacity": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+				`nodeTopology.matchExpressions[0].values: Forbidden: may not be specified when ` + "`operator`" + ` is 'Exists' or 'DoesNotExist'`,
+				`storageClassName: Invalid value: "Fast": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+			},
+		},
+		{
+			name:   "invalid label value",
+			mutate: func(c *storagev1.CSIStorageCapacity) { c.NodeTopology.MatchExpressions[0].Values = []string{"a b"} },
+			want: []string{
+				`nodeTopology.matchExpressions[0].values[0]: Invalid value: "a b": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+			},
+		},
+		{
+			// maximumVolumeSize is not checked upstream.
+			name: "negative capacities",
+			mutate: func(c *storagev1.CSIStorageCapacity) {
+				c.Capacity = ptr.To(resource.MustParse("-1Gi"))
+				c.MaximumVolumeSize = ptr.To(resource.MustParse("-1Gi"))
+			},
+			want: []string{`capacity: Invalid value: "-1Gi": must be greater than or equal to 0`},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := validCSIStorageCapacity()
+			tc.mutate(c)
+			wantErrors(t, tc.want, ValidateCSIStorageCapacity(c))
+		})
+	}
+}
+
+func TestValidateCSIStorageCapacityUpdate(t *testing.T) {
+	cases := []struct {
+		name      string
+		mutateOld func(*storagev1.CSIStorageCapacity)
+		mutate    func(*storagev1.CSIStorageCapacity)
+		want      []string
+	}{
+		{
+			name: "capacities and labels may change",
+			mutate: func(c *storagev1.CSIStorageCapacity) {
+				c.Capacity = ptr.To(resource.MustParse("5Gi"))
+				c.MaximumVolumeSize = nil
+				c.Labels = map[string]string{"updated": "true"}
+			},
+		},
+		{
+			name: "topology and class are fixed",
+			mutate: func(c *storagev1.CSIStorageCapacity) {
+				c.NodeTopology = &metav1.LabelSelector{MatchLabels: map[string]string{"zone": "b"}}
+				c.StorageClassName = "slow"
+			},
+			want: []string{
+				`nodeTopology: Invalid value: {"matchLabels":{"zone":"b"}}: field is immutable`,
+				`storageClassName: Invalid value: "slow": field is immutable`,
+			},
+		},
+		{
+			name:   "removing the topology",
+			mutate: func(c *storagev1.CSIStorageCapacity) { c.NodeTopology = nil },
+			want:   []string{`nodeTopology: Invalid value: null: field is immutable`},
+		},
+		{
+			name:      "a stored invalid label value is tolerated",
+			mutateOld: func(c *storagev1.CSIStorageCapacity) { c.NodeTopology.MatchExpressions[0].Values = []string{"a b"} },
+			mutate: func(c *storagev1.CSIStorageCapacity) {
+				c.NodeTopology.MatchExpressions[0].Values = []string{"a b"}
+				c.Capacity = ptr.To(resource.MustParse("5Gi"))
+			},
+		},
+		{
+			name: "but not a new one",
+			mutate: func(c *storagev1.CSIStorageCapacity) {
+				c.NodeTopology.MatchExpressions[0].Values = []string{"a b"}
+			},
+			want: []string{
+				`nodeTopology.matchExpressions[0].values[0]: Invalid value: "a b": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+				`nodeTopology: Invalid value: {"matchExpressions":[{"key":"topology.kubernetes.io/zone","operator":"In","values":["a b"]}]}: field is immutable`,
+			},
+		},
+		{
+			name:   "the new object is validated too",
+			mutate: func(c *storagev1.CSIStorageCapacity) { c.Capacity = ptr.To(resource.MustParse("-1")) },
+			want:   []string{`capacity: Invalid value: "-1": must be greater than or equal to 0`},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			old := validCSIStorageCapacity()
+			if tc.mutateOld != nil {
+				tc.mutateOld(old)
+			}
+			c := old.DeepCopy()
+			tc.mutate(c)
+			wantErrors(t, tc.want, ValidateCSIStorageCapacityUpdate(c, old))
+		})
+	}
+}
+
+func validVolumeAttributesClass() *storagev1.VolumeAttributesClass {
+	return &storagev1.VolumeAttributesClass{
+		ObjectMeta: metav1.ObjectMeta{Name: "gold", ResourceVersion: "1"},
+		DriverName: "ebs.csi.aws.com",
+		Parameters: map[string]string{"iops": "3000"},
+	}
+}
+
+func TestValidateVolumeAttributesClass(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(*storagev1.VolumeAttributesClass)
+		want   []string
+	}{
+		{name: "valid", mutate: func(*storagev1.VolumeAttributesClass) {}},
+		{
+			name:   "a driver name is a qualified name, any case",
+			mutate: func(vac *storagev1.VolumeAttributesClass) { vac.DriverName = "E2E-fake-csi-driver" },
+		},
+		{
+			name: "no driver, no parameters",
+			mutate: func(vac *storagev1.VolumeAttributesClass) {
+				vac.DriverName = ""
+				vac.Parameters = nil
+			},
+			want: []string{
+				`driverName: Required value`,
+				`parameters: Required value: must contain at least one key/value pair`,
+			},
+		},
+		{
+			name:   "bad driver name",
+			mutate: func(vac *storagev1.VolumeAttributesClass) { vac.DriverName = "csi driver" },
+			want: []string{
+				`driverName: Invalid value: "csi driver": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+			},
+		},
+		{
+			name:   "empty parameter key",
+			mutate: func(vac *storagev1.VolumeAttributesClass) { vac.Parameters = map[string]string{"": "x"} },
+			want:   []string{`parameters: Invalid value: "": field can not be empty.`},
+		},
+		{
+			name:   "bad name",
+			mutate: func(vac *storagev1.VolumeAttributesClass) { vac.Name = "Gold" },
+			want: []string{
+				`metadata.name: Invalid value: "Gold": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+			},
+		},
+		{
+			name:   "unqualified finalizer",
+			mutate: func(vac *storagev1.VolumeAttributesClass) { vac.Finalizers = []string{"vac-protection"} },
+			want: []string{
+				`metadata.finalizers[0]: Invalid value: "vac-protection": name is neither a standard finalizer name nor is it fully qualified`,
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			vac := validVolumeAttributesClass()
+			tc.mutate(vac)
+			wantErrors(t, tc.want, ValidateVolumeAttributesClass(vac))
+		})
+	}
+}
+
+func TestValidateVolumeAttributesClassUpdate(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(*storagev1.VolumeAttributesClass)
+		want   []string
+	}{
+		{
+			name: "labels and finalizers may change",
+			mutate: func(vac *storagev1.VolumeAttributesClass) {
+				vac.Labels = map[string]string{"updated": "true"}
+				vac.Finalizers = []string{"kubernetes.io/vac-protection"}
+			},
+		},
+		{
+			name: "driver and parameters are fixed",
+			mutate: func(vac *storagev1.VolumeAttributesClass) {
+				vac.DriverName = "pd.csi.storage.gke.io"
+				vac.Parameters["throughput"] = "125"
+			},
+			want: []string{
+				`driverName: Forbidden: updates to driverName are forbidden.`,
+				`parameters: Forbidden: updates to parameters are forbidden.`,
+			},
+		},
+		{
+			name:   "emptying the parameters is an update and invalid",
+			mutate: func(vac *storagev1.VolumeAttributesClass) { vac.Parameters = map[string]string{} },
+			want: []string{
+				`parameters: Forbidden: updates to parameters are forbidden.`,
+				`parameters: Required value: must contain at least one key/value pair`,
+			},
+		},
+		{
+			name:   "name is fixed",
+			mutate: func(vac *storagev1.VolumeAttributesClass) { vac.Name = "silver" },
+			want:   []string{`metadata.name: Invalid value: "silver": field is immutable`},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			old := validVolumeAttributesClass()
+			vac := old.DeepCopy()
+			tc.mutate(vac)
+			wantErrors(t, tc.want, ValidateVolumeAttributesClassUpdate(vac, old))
+		})
 	}
 }
