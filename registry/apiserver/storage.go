@@ -77,8 +77,10 @@ import (
 	"github.com/kubeshim/kubeshim/registry/scheduling/priorityclass"
 	"github.com/kubeshim/kubeshim/registry/storage/csidriver"
 	"github.com/kubeshim/kubeshim/registry/storage/csinode"
+	"github.com/kubeshim/kubeshim/registry/storage/csistoragecapacity"
 	"github.com/kubeshim/kubeshim/registry/storage/storageclass"
 	"github.com/kubeshim/kubeshim/registry/storage/volumeattachment"
+	"github.com/kubeshim/kubeshim/registry/storage/volumeattributesclass"
 )
 
 // groupVersion is the storage of one served group version.
@@ -129,6 +131,7 @@ func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions, pod
 		{gv: nodev1.SchemeGroupVersion, defs: []resource.Definition{runtimeclass.Definition()}},
 		{gv: storagev1.SchemeGroupVersion, defs: []resource.Definition{
 			storageclass.Definition(), csidriver.Definition(), csinode.Definition(), volumeattachment.Definition(),
+			csistoragecapacity.Definition(), volumeattributesclass.Definition(),
 		}},
 		{gv: certificatesv1.SchemeGroupVersion, custom: []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error){certificatesigningrequest.NewStorage}},
 		{gv: admissionregistrationv1.SchemeGroupVersion, defs: []resource.Definition{
