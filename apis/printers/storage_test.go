@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
@@ -121,9 +122,26 @@ func TestStorageResources(t *testing.T) {
 			row:  []any{"csi-456", "", "", "", false, "3h"},
 		},
 	})
-	testRows(t, storage("volumeattributesclasses"), []string{"Name", "DriverName", "Age"}, []rowCase{{
-		name: "gold",
-		obj:  &storagev1.VolumeAttributesClass{ObjectMeta: objectMeta("gold"), DriverName: "csi.example.com"},
-		row:  []any{"gold", "csi.example.com", "3h"},
+	testRows(t, storage("volumeattributesclasses"), []string{"Name", "DriverName", "Age"}, []rowCase{
+		{
+			name: "gold",
+			obj: &storagev1.VolumeAttributesClass{ObjectMeta: objectMeta("gold"), DriverName: "csi.example.com",
+				Parameters: map[string]string{"iops": "3000"}},
+			row: []any{"gold", "csi.example.com", "3h"},
+		},
+		{
+			name: "never created",
+			obj:  &storagev1.VolumeAttributesClass{ObjectMeta: metav1.ObjectMeta{Name: "new"}, DriverName: "csi.example.com"},
+			row:  []any{"new", "csi.example.com", "<unknown>"},
+		},
+	})
+	// Upstream's csistoragecapacities storage uses the default table: the
+	// StorageClassName and Capacity columns pkg/printers/internalversion
+	// declares are never served.
+	testRows(t, storage("csistoragecapacities"), []string{"Name", "Created At"}, []rowCase{{
+		name: "default table",
+		obj: &storagev1.CSIStorageCapacity{ObjectMeta: objectMeta("csisc-abc"), StorageClassName: "fast",
+			Capacity: ptr.To(resource.MustParse("10Gi"))},
+		row: []any{"csisc-abc", "2025-06-01T09:00:00Z"},
 	}})
 }
