@@ -174,6 +174,21 @@ func (f *File) Stream(stream string) *Writer {
 	return w
 }
 
+// CloseStreams closes the streams, which writes their unterminated last
+// lines, and leaves the file open. The exit of a container is recorded
+// after it, so that a termination message read from the log's tail has the
+// container's last words even without a final newline.
+func (f *File) CloseStreams() error {
+	f.mu.Lock()
+	streams := append([]*Writer(nil), f.streams...)
+	f.mu.Unlock()
+	var errs []error
+	for _, s := range streams {
+		errs = append(errs, s.Close())
+	}
+	return errors.Join(errs...)
+}
+
 // Close closes the streams still open, then the file. It returns the first error of the
 // streams' writes or of closing the file.
 func (f *File) Close() error {

@@ -252,3 +252,34 @@ func TestOpenAppends(t *testing.T) {
 		t.Errorf("file has %d lines, want 2:\n%s", n, data)
 	}
 }
+
+// TestCloseStreamsFlushesBeforeClose: a last line without a newline is in
+// the file once the streams are closed, before the file is; the exit of a
+// container is recorded in between, reading the log's tail.
+func TestCloseStreamsFlushesBeforeClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "0.log")
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Stream(Stdout).Write([]byte("DONE"))
+	if data, _ := os.ReadFile(path); len(data) != 0 {
+		t.Fatalf("unterminated line written before the stream closed: %q", data)
+	}
+	if err := f.CloseStreams(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(string(data), " stdout P DONE\n") {
+		t.Errorf("after CloseStreams the file is %q, want a partial entry DONE", data)
+	}
+	if err := f.Close(); err != nil {
+		t.Errorf("Close after CloseStreams: %v", err)
+	}
+	if again, _ := os.ReadFile(path); string(again) != string(data) {
+		t.Errorf("Close wrote more: %q", again)
+	}
+}
