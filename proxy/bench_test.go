@@ -1,0 +1,84 @@
+package proxy
+
+import (
+	"fmt"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+)
+
+// clusterObjects makes n services with e endpoints each: every fourth a
+// NodePort service, every tenth with ClientIP affinity, endpoints spread
+// over four nodes (one of them this node).
+func clusterObjects(n, e int) ([]*corev1.Service, []*discoveryv1.EndpointSlice) {
+	var services []*corev1.Service
+	var slices []*discoveryv1.EndpointSlice
+	for i := 0; i < n; i++ {
+		ns, name := fmt.Sprintf("ns-%d", i%50), fmt.Sprintf("svc-%d", i)
+		var opts []func(*corev1.Service)
+		port := "http:80/TCP"
+		if i%4 == 0 {
+			opts = append(opts, nodePortType)
+			port = fmt.Sprintf("http:80:%d/TCP", 30000+i)
+		}
+		if i%10 == 0 {
+			opts = append(opts, affinity(10800))
+		}
+		services = append(services, svc(ns, name, fmt.Sprintf("10.96.%d.%d", i/250, i%250+1), []string{port}, opts...))
+		slices = append(slices, testSlice(ns, name, i, e, 0))
+	}
+	return services, slices
+}
+
+// testSlice is service i's slice; gen shifts the addresses, as a
+// rollout would.
+func testSlice(ns, name string, i, e, gen int) *discoveryv1.EndpointSlice {
+	var eps []ep
+	for j := 0; j < e; j++ {
+		k := i*e + j + gen*7
+		eps = append(eps, ep(fmt.Sprintf("10.244.%d.%d@node-%c", (k/250)%256, k%250+1, "abcd"[k%4])))
+	}
+	return slice(ns, name, name+"-1", []string{"http:8080/TCP"}, eps...)
+}
+
+func clusterSnapshot(n, e int) *Snapshot {
+	services, slices := clusterObjects(n, e)
+	return NewSnapshot(services, slices, testNode)
+}
+
+// BenchmarkFullSync builds the snapshot, the rule set and the full payload
+// for 1,000 services with 10 endpoints each: a proxy's first sync.
+func BenchmarkFullSync(b *testing.B) {
+	services, slices := clusterObjects(1000, 10)
+	p := testParams()
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		r := Build(NewSnapshot(services, slices, testNode), p, nil)
+		size = len(r.Payload(nil, nil))
+	}
+	b.ReportMetric(float64(size), "payload-bytes")
+}
+
+// BenchmarkOneChange is a sync after one service's endpoints changed in
+// that cluster, as the proxy does it: the snapshot and rule set reuse
+// what did not change, and the payload has the changed service's chains.
+func BenchmarkOneChange(b *testing.B) {
+	services, slices := clusterObjects(1000, 10)
+	p := testParams()
+	sn := newSnapshotter(testNode)
+	prev := Build(sn.snapshot(services, slices), p, nil)
+	svc := services[500]
+	versions := [2]*discoveryv1.EndpointSlice{testSlice(svc.Namespace, svc.Name, 500, 10, 1), testSlice(svc.Namespace, svc.Name, 500, 10, 2)}
+	b.ReportAllocs()
+	var size, i int
+	for b.Loop() {
+		slices[500] = versions[i%2]
+		i++
+		r := Build(sn.snapshot(services, slices), p, prev)
+		size = len(r.Payload(prev, r.StaleSince(prev)))
+		prev = r
+	}
+	b.ReportMetric(float64(size), "payload-bytes")
+}
