@@ -27,6 +27,7 @@ import (
 	"github.com/kubeshim/kubeshim/nodeagent/runtime"
 	"github.com/kubeshim/kubeshim/nodeagent/server"
 	"github.com/kubeshim/kubeshim/nodeagent/volumes"
+	"github.com/kubeshim/kubeshim/proxy"
 	"github.com/kubeshim/kubeshim/proxy/dns"
 )
 
@@ -46,6 +47,7 @@ type Agent struct {
 	pods    *pods.Manager
 	server  *server.Server
 	dns     *dns.Server
+	proxy   *proxy.Proxy
 	stopRec func()
 }
 
@@ -198,7 +200,21 @@ func New(ctx context.Context, c *Config) (*Agent, error) {
 		rt.Close()
 		return nil, err
 	}
-	return &Agent{config: c, client: client, runtime: rt, network: net, node: na, pods: pm, server: srv, dns: dnsServer, stopRec: broadcaster.Shutdown}, nil
+	// The service proxy, in-process on the agent's client; node ports
+	// answer on the node's InternalIPs until the Node object says more.
+	po := c.Proxy
+	po.NodeName, po.ClusterCIDR = c.NodeName, c.ClusterCIDR
+	proxyConfig, err := po.ConfigWithClient(client, hostIPs)
+	if err != nil {
+		rt.Close()
+		return nil, fmt.Errorf("service proxy: %w", err)
+	}
+	px, err := proxy.New(proxyConfig)
+	if err != nil {
+		rt.Close()
+		return nil, fmt.Errorf("service proxy: %w", err)
+	}
+	return &Agent{config: c, client: client, runtime: rt, network: net, node: na, pods: pm, server: srv, dns: dnsServer, proxy: px, stopRec: broadcaster.Shutdown}, nil
 }
 
 // Run runs the agent until ctx ends. Containers keep running afterwards:
@@ -224,6 +240,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	run("node", a.node.Run)
 	run("kubelet API", a.server.Run)
 	run("cluster DNS", a.dns.Run)
+	run("service proxy", a.proxy.Run)
 	run("pods", func(ctx context.Context) error {
 		cidr, err := a.node.WaitForPodCIDR(ctx)
 		if err != nil {

@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kubeshim/kubeshim/proxy"
 )
 
 // Options are the agent's flags.
@@ -30,6 +32,9 @@ type Options struct {
 	// cluster domain; empty means the nameservers of ResolvConf, "none"
 	// means no forwarding (such names get SERVFAIL).
 	DNSUpstreams []string
+	// Proxy tunes the service proxy the agent runs in-process; its node
+	// name and cluster CIDR are the agent's.
+	Proxy proxy.Options
 }
 
 // NewOptions returns the defaults.
@@ -45,6 +50,7 @@ func NewOptions() *Options {
 		ClusterDomain:       "cluster.local",
 		KubeletPort:         10250,
 		ResolvConf:          "/etc/resolv.conf",
+		Proxy:               *proxy.NewOptions(),
 	}
 }
 
@@ -65,6 +71,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.PauseBinary, "pause-binary", o.PauseBinary, "The pause program the sandbox image is built from (default: kubeshim-pause beside this binary).")
 	fs.StringVar(&o.ResolvConf, "resolv-conf", o.ResolvConf, "The host resolver file Default-policy pods get.")
 	AddDNSFlags(fs, o)
+	o.Proxy.AddTuningFlags(fs)
 }
 
 // AddDNSFlags adds the cluster DNS's flags; `kubeshim up` shares them.

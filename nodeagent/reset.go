@@ -18,6 +18,7 @@ import (
 
 	"github.com/kubeshim/kubeshim/nodeagent/network"
 	"github.com/kubeshim/kubeshim/nodeagent/runtime"
+	"github.com/kubeshim/kubeshim/proxy"
 )
 
 // ResetOptions say what `kubeshim reset` removes.
@@ -31,10 +32,10 @@ type ResetOptions struct {
 }
 
 // Reset removes everything an agent made on this host: containers and
-// sandboxes with their networks, the host network pieces (sink, bridge,
-// forward guard), mounts under the data dir, the containerd namespace
-// (unless images are kept) and the data dir. It carries on past failures
-// and reports them all.
+// sandboxes with their networks, the service proxy's rules, the host
+// network pieces (sink, bridge, forward guard), mounts under the data dir,
+// the containerd namespace (unless images are kept) and the data dir. It
+// carries on past failures and reports them all.
 func Reset(ctx context.Context, o ResetOptions) error {
 	logger := klog.FromContext(ctx)
 	agentDir := filepath.Join(o.DataDir, "agent")
@@ -57,6 +58,8 @@ func Reset(ctx context.Context, o ResetOptions) error {
 	} else {
 		logger.Info("containerd is not running; skipping containers", "address", o.ContainerdAddress)
 	}
+	// The service proxy's rules and chains; it leaves the sink to RemoveHost.
+	errs = append(errs, proxy.Cleanup(ctx))
 	if net != nil {
 		errs = append(errs, net.RemoveHost())
 	}
