@@ -218,7 +218,9 @@ func nodeIngressIPs(n *corev1.Node) []string {
 		if a.Type != corev1.NodeInternalIP {
 			continue
 		}
-		if ip, err := netip.ParseAddr(a.Address); err == nil {
+		// A loopback or link-local address is no use to clients elsewhere,
+		// and as an ingress IP every proxy would capture it on its own host.
+		if ip, err := netip.ParseAddr(a.Address); err == nil && ip.IsGlobalUnicast() {
 			ips = append(ips, ip.String())
 		}
 	}

@@ -54,6 +54,11 @@ func TestIngress(t *testing.T) {
 			node("b", true, nil, "192.168.0.10", "203.0.113.1"),
 			node("a", true, nil, "192.168.0.9"),
 		}, []string{"192.168.0.9", "192.168.0.10"}},
+		{"loopback and link-local addresses are left out", []*corev1.Node{
+			node("a", true, nil, "127.0.0.1"),
+			node("b", true, nil, "169.254.0.5"),
+			node("c", true, nil, "fd00::5"),
+		}, []string{"fd00::5"}},
 		{"not ready and excluded nodes are left out", []*corev1.Node{
 			node("a", true, nil, "192.168.0.9"),
 			node("b", false, nil, "192.168.0.10"),
