@@ -12,6 +12,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/kubeshim/kubeshim/controllers/cronjob"
+	"github.com/kubeshim/kubeshim/controllers/daemonset"
 	"github.com/kubeshim/kubeshim/controllers/deployment"
 	"github.com/kubeshim/kubeshim/controllers/endpoint"
 	"github.com/kubeshim/kubeshim/controllers/endpointslice"
@@ -70,9 +71,10 @@ func Run(ctx context.Context, c Config) error {
 	cj := cronjob.New(client, factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs())
 	jc := job.New(client, factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
 	ttl := ttlafterfinished.New(client, factory.Batch().V1().Jobs())
+	dsc := daemonset.New(client, factory.Apps().V1().DaemonSets(), factory.Apps().V1().ControllerRevisions(), factory.Core().V1().Pods(), factory.Core().V1().Nodes())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished"})
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset"})
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go gc.Run(ctx, c.Workers)
@@ -87,6 +89,7 @@ func Run(ctx context.Context, c Config) error {
 	go cj.Run(ctx, c.Workers)
 	go jc.Run(ctx, c.Workers)
 	go ttl.Run(ctx, c.Workers)
+	go dsc.Run(ctx, c.Workers)
 	<-ctx.Done()
 	return nil
 }
