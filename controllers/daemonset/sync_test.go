@@ -172,8 +172,8 @@ func TestSyncPods(t *testing.T) {
 		wantEvents: []string{"Normal SuccessfulDelete Deleted pod: p1"},
 		wantStatus: appsv1.DaemonSetStatus{NumberMisscheduled: 1, ObservedGeneration: 1},
 	}, {
-		name: "an unbound pod for a node that is gone is deleted, a bound one is the pod GC's",
-		objs: []runtime.Object{daemonPod("unbound", "gone", ds, hash, unbound), daemonPod("bound", "gone", ds, hash)},
+		name:       "an unbound pod for a node that is gone is deleted, a bound one is the pod GC's",
+		objs:       []runtime.Object{daemonPod("unbound", "gone", ds, hash, unbound), daemonPod("bound", "gone", ds, hash)},
 		wantWrites: []string{"delete pods unbound", "update daemonsets/status ds"},
 		wantEvents: []string{"Normal SuccessfulDelete Deleted pod: unbound"},
 		wantStatus: appsv1.DaemonSetStatus{ObservedGeneration: 1},
