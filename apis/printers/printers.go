@@ -74,6 +74,12 @@ var tables = map[schema.GroupResource]rowPrinter{
 	{Group: "admissionregistration.k8s.io", Resource: "validatingwebhookconfigurations"}:   validatingWebhookConfigurations,
 	{Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicies"}:       validatingAdmissionPolicies,
 	{Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicybindings"}: validatingAdmissionPolicyBindings,
+
+	{Group: "resource.k8s.io", Resource: "deviceclasses"}:          deviceClasses,
+	{Group: "resource.k8s.io", Resource: "resourceclaims"}:         resourceClaims,
+	{Group: "resource.k8s.io", Resource: "resourceclaimtemplates"}: resourceClaimTemplates,
+	{Group: "resource.k8s.io", Resource: "resourceslices"}:         resourceSlices,
+	{Group: "resource.k8s.io", Resource: "devicetaintrules"}:       deviceTaintRules,
 }
 
 // TableConvertor returns the table convertor for a resource. A resource
