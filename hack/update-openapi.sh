@@ -42,6 +42,7 @@ PACKAGES=(
   k8s.io/api/node/v1
   k8s.io/api/policy/v1
   k8s.io/api/rbac/v1
+  k8s.io/api/resource/v1
   k8s.io/api/scheduling/v1
   # batch/v1 JobSchedulingConfiguration references the alpha Workload API.
   k8s.io/api/scheduling/v1alpha3

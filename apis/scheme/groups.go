@@ -19,6 +19,7 @@ import (
 	nodev1 "k8s.io/api/node/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -32,6 +33,7 @@ import (
 	"github.com/kubeshim/kubeshim/apis/certificates"
 	"github.com/kubeshim/kubeshim/apis/core"
 	"github.com/kubeshim/kubeshim/apis/discovery"
+	"github.com/kubeshim/kubeshim/apis/dra"
 	"github.com/kubeshim/kubeshim/apis/events"
 	"github.com/kubeshim/kubeshim/apis/networking"
 	"github.com/kubeshim/kubeshim/apis/rbac"
@@ -102,4 +104,6 @@ var Groups = []Group{
 	{Name: "node", Versions: []Version{version(nodev1.SchemeGroupVersion, nodev1.AddToScheme, nodev1.RuntimeClass{})}},
 	{Name: "discovery", Versions: []Version{version(discoveryv1.SchemeGroupVersion, discoveryv1.AddToScheme, discoveryv1.EndpointSlice{})},
 		Install: []func(*runtime.Scheme) error{discovery.Install}},
+	{Name: "resource", Versions: []Version{version(resourcev1.SchemeGroupVersion, resourcev1.AddToScheme, resourcev1.ResourceClaim{})},
+		Install: []func(*runtime.Scheme) error{dra.Install}},
 }

@@ -42,6 +42,7 @@ var priorities = map[schema.GroupVersion]priority{
 	{Group: "coordination.k8s.io", Version: "v1"}:          {16500, 15},
 	{Group: "node.k8s.io", Version: "v1"}:                  {16300, 15},
 	{Group: "discovery.k8s.io", Version: "v1"}:             {16200, 15},
+	{Group: "resource.k8s.io", Version: "v1"}:              {16200, 21},
 }
 
 // installAutoRegistration keeps an APIService for every group version the

@@ -20,6 +20,7 @@ import (
 	nodev1 "k8s.io/api/node/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -64,6 +65,11 @@ import (
 	"github.com/kubeshim/kubeshim/registry/core/service"
 	"github.com/kubeshim/kubeshim/registry/core/serviceaccount"
 	"github.com/kubeshim/kubeshim/registry/discovery/endpointslice"
+	"github.com/kubeshim/kubeshim/registry/dra/deviceclass"
+	"github.com/kubeshim/kubeshim/registry/dra/devicetaintrule"
+	"github.com/kubeshim/kubeshim/registry/dra/resourceclaim"
+	"github.com/kubeshim/kubeshim/registry/dra/resourceclaimtemplate"
+	"github.com/kubeshim/kubeshim/registry/dra/resourceslice"
 	"github.com/kubeshim/kubeshim/registry/networking/ingress"
 	"github.com/kubeshim/kubeshim/registry/networking/ingressclass"
 	"github.com/kubeshim/kubeshim/registry/networking/networkpolicy"
@@ -138,6 +144,10 @@ func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions, pod
 			validatingwebhookconfiguration.Definition(), mutatingwebhookconfiguration.Definition(),
 			validatingadmissionpolicy.Definition(), validatingadmissionpolicybinding.Definition(),
 			mutatingadmissionpolicy.Definition(), mutatingadmissionpolicybinding.Definition(),
+		}},
+		{gv: resourcev1.SchemeGroupVersion, defs: []resource.Definition{
+			deviceclass.Definition(), resourceclaim.Definition(), resourceclaimtemplate.Definition(),
+			resourceslice.Definition(), devicetaintrule.Definition(),
 		}},
 	}
 }
