@@ -378,9 +378,9 @@ func (c *Controller) nodeUpdated(oldObj, newObj any) {
 }
 
 // nodeDeleted syncs every DaemonSet: each that counted the node must count
-// it no more, and unscheduled pods for it are deleted. Upstream leaves this
-// to the pod garbage collector's deletes; kubeshim has none (see
-// docs/differences.md), and node deletions are rare.
+// it no more, and unscheduled pods for it are deleted. Upstream has no
+// handler and waits for the next event, usually the pod garbage collector
+// deleting the node's pods; node deletions are rare enough to sync all.
 func (c *Controller) nodeDeleted(obj any) {
 	if _, ok := unwrap(obj).(*corev1.Node); !ok {
 		return

@@ -551,3 +551,27 @@ func TestMinReadySeconds(t *testing.T) {
 		t.Errorf("available %d, unavailable %d; want 1, 0", s.NumberAvailable, s.NumberUnavailable)
 	}
 }
+
+// TestTemplateGenerationLabel: pods carry the deprecated template
+// generation, and a pod with the current one is up to date whatever its
+// hash, as upstream.
+func TestTemplateGenerationLabel(t *testing.T) {
+	ds := newDS(func(ds *appsv1.DaemonSet) {
+		ds.Annotations = map[string]string{appsv1.DeprecatedTemplateGeneration: "2"}
+	})
+	h := newHarness(t, ds, revisionOf(t, ds, 1), node("n1"), node("n2"),
+		daemonPod("p1", "n1", ds, "other-hash", func(p *corev1.Pod) { p.Labels[templateGenerationLabel] = "2" }))
+	h.sync(t)
+	var created *corev1.Pod
+	for _, p := range h.pods(t) {
+		if p.Name != "p1" {
+			created = p
+		}
+	}
+	if created == nil || created.Labels[templateGenerationLabel] != "2" {
+		t.Fatalf("created pod %v, want one labelled %s=2", created, templateGenerationLabel)
+	}
+	if got := h.ds(t).Status.UpdatedNumberScheduled; got != 1 {
+		t.Errorf("updatedNumberScheduled = %d, want 1 (p1, by its template generation)", got)
+	}
+}
