@@ -26,7 +26,7 @@ import (
 
 // fullSyncPeriod bounds how long the proxy trusts its record of what the
 // tables hold: then it rewrites every chain and deletes strays, as
-// upstream's hourly full sync.
+// upstream's hourly full sync (in clusters up to 1,000 endpoints).
 const fullSyncPeriod = time.Hour
 
 // Config is a complete proxy configuration.
@@ -260,7 +260,9 @@ func nodeIPs(n *corev1.Node) []string {
 func (p *Proxy) sync(ctx context.Context, periodic bool) error {
 	logger := klog.FromContext(ctx)
 	start := p.clock.Now()
-	full := p.applied == nil || p.clock.Since(p.lastFull) > fullSyncPeriod
+	// Hourly full syncs are skipped above 1,000 endpoints, as upstream:
+	// iptables-nft takes seconds to rewrite ten thousand chains.
+	full := p.applied == nil || (!p.applied.large && p.clock.Since(p.lastFull) > fullSyncPeriod)
 	if periodic && !full {
 		// Something (a firewall reload, iptables -F) may have removed our
 		// rules; then the record of what the tables hold is wrong.

@@ -275,3 +275,36 @@ func TestProxyRouteLocalnet(t *testing.T) {
 		t.Errorf("route_localnet set by someone else was changed to %s", v)
 	}
 }
+
+// TestProxyFullSyncPeriod checks the hourly full sync, which large
+// clusters skip.
+func TestProxyFullSyncPeriod(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		endpoints int
+		wantFull  bool
+	}{{"small cluster", 10, true}, {"large cluster", 1001, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			services, slices := clusterObjects(1, tc.endpoints)
+			var objects []runtime.Object
+			for _, s := range services {
+				objects = append(objects, s)
+			}
+			for _, s := range slices {
+				objects = append(objects, s)
+			}
+			p, ipt, _, _, ctx := testProxy(t, objects...)
+			if err := p.sync(ctx, false); err != nil {
+				t.Fatal(err)
+			}
+			ipt.take()
+			p.clock.(*clocktesting.FakeClock).Step(fullSyncPeriod + time.Second)
+			if err := p.sync(ctx, false); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(ipt.take()) > 0; got != tc.wantFull {
+				t.Errorf("full sync after an hour: %v, want %v", got, tc.wantFull)
+			}
+		})
+	}
+}

@@ -21,7 +21,8 @@ const (
 	chainLocalnet         = "KUBESHIM-LOCALNET"          // filter: the martian guard route_localnet needs
 )
 
-// natTopChains and filterTopChains are written whole in every payload.
+// natTopChains and filterTopChains are the fixed chains, each written
+// whole when its rules change.
 var (
 	natTopChains    = []string{chainServices, chainNodePorts, chainPostrouting, chainMarkMasq}
 	filterTopChains = []string{chainServices, chainExternalServices, chainForward, chainProxyFirewall}
@@ -56,9 +57,10 @@ type Params struct {
 // whole every time, and one fragment per service port with its own chains,
 // which a partial sync writes only when it changed.
 type Ruleset struct {
-	filter    []byte
-	natChains []string // the fixed nat chains
-	natRules  []byte   // their rules
+	// filter is the whole filter table section: its chains are all fixed.
+	filter []byte
+	// nat are the fixed nat chains' rules, in natTopChains' order.
+	nat [][]byte
 	// services are the per-service-port fragments in order; byName finds them.
 	services []*fragment
 	byName   map[string]*fragment
@@ -98,8 +100,13 @@ func (f *fragment) uses(chain string) bool {
 // Equal reports whether two rule sets program the same rules, so that a
 // sync can skip iptables-restore.
 func (r *Ruleset) Equal(o *Ruleset) bool {
-	if r == nil || o == nil || !bytes.Equal(r.filter, o.filter) || !bytes.Equal(r.natRules, o.natRules) || len(r.services) != len(o.services) {
+	if r == nil || o == nil || !bytes.Equal(r.filter, o.filter) || len(r.services) != len(o.services) {
 		return false
+	}
+	for i := range r.nat {
+		if !bytes.Equal(r.nat[i], o.nat[i]) {
+			return false
+		}
 	}
 	for i, f := range r.services {
 		if g := o.services[i]; f.name != g.name || !f.sameRules(g) {
@@ -110,10 +117,14 @@ func (r *Ruleset) Equal(o *Ruleset) bool {
 }
 
 // Payload is the iptables-restore --noflush input that moves the tables
-// from prev (the rule set last applied; nil when unknown) to r. The fixed
-// chains are rewritten whole; a service port's chains only when they
-// differ from prev's; stale names the per-service chains to delete (those
-// prev or the kernel has and r does not: StaleSince, StaleChains).
+// from prev (the rule set last applied; nil when unknown) to r. A chain is
+// written (flushed and filled) only when its rules differ from prev's: a
+// fixed chain, a table's worth of fixed chains (filter), or a service
+// port's chains. stale names the per-service chains to delete (those prev
+// or the kernel has and r does not: StaleSince, StaleChains).
+//
+// Skipping what did not change relies on prev being what the tables hold;
+// the proxy syncs in full whenever it does not know that.
 func (r *Ruleset) Payload(prev *Ruleset, stale []string) []byte {
 	changed := r.services
 	if prev != nil {
@@ -124,17 +135,34 @@ func (r *Ruleset) Payload(prev *Ruleset, stale []string) []byte {
 			}
 		}
 	}
-	size := len(r.filter) + len(r.natRules) + 64*(2*len(stale)+len(r.natChains)+2)
+	var nat []int // the fixed nat chains to write
+	for i := range r.nat {
+		if prev == nil || !bytes.Equal(prev.nat[i], r.nat[i]) {
+			nat = append(nat, i)
+		}
+	}
+	writeFilter := prev == nil || !bytes.Equal(prev.filter, r.filter)
+
+	size := 64 * (2*len(stale) + len(nat) + 4)
+	if writeFilter {
+		size += len(r.filter)
+	}
+	for _, i := range nat {
+		size += len(r.nat[i])
+	}
 	for _, f := range changed {
 		size += len(f.rules) + 48*len(f.chains)
 	}
 	var b bytes.Buffer
 	b.Grow(size)
-	b.WriteString("*filter\n")
-	b.Write(r.filter)
-	b.WriteString("COMMIT\n*nat\n")
-	for _, c := range r.natChains {
-		writeChainLine(&b, c)
+	if writeFilter {
+		b.WriteString("*filter\n")
+		b.Write(r.filter)
+		b.WriteString("COMMIT\n")
+	}
+	b.WriteString("*nat\n")
+	for _, i := range nat {
+		writeChainLine(&b, natTopChains[i])
 	}
 	for _, f := range changed {
 		for _, c := range f.chains {
@@ -142,11 +170,14 @@ func (r *Ruleset) Payload(prev *Ruleset, stale []string) []byte {
 		}
 	}
 	// A chain line flushes the chain, which must be empty to be deleted
-	// and must not be referenced: its referrers are rewritten above.
+	// and must not be referenced: its referrers changed, so they are
+	// rewritten above.
 	for _, c := range stale {
 		writeChainLine(&b, c)
 	}
-	b.Write(r.natRules)
+	for _, i := range nat {
+		b.Write(r.nat[i])
+	}
 	for _, f := range changed {
 		b.WriteString(f.rules)
 	}
@@ -239,7 +270,7 @@ type builder struct {
 	prev          *Ruleset
 	scratch       lines
 
-	nat lines
+	natServices lines
 	// filter rules, kept apart to be written in chain order.
 	filterServices, filterExternal, filterFirewall lines
 	nodePorts                                      lines
@@ -256,11 +287,10 @@ func (b *builder) build(s *Snapshot, prev *Ruleset) *Ruleset {
 		b.prev = prev
 	}
 	// About 200 bytes of capture rules per service port.
-	b.nat.Grow(200*len(s.Services) + 2048)
+	b.natServices.Grow(200*len(s.Services) + 2048)
 	b.nodePorts.Grow(100 * len(s.Services))
 
 	r := &Ruleset{
-		natChains: natTopChains,
 		byName:    make(map[string]*fragment, len(s.Services)),
 		services:  make([]*fragment, 0, len(s.Services)),
 		params:    p,
@@ -275,28 +305,29 @@ func (b *builder) build(s *Snapshot, prev *Ruleset) *Ruleset {
 	// The masquerade chains: a chain of their own each, so that the mark
 	// can change in one place.
 	mark := p.MasqueradeMark + "/" + p.MasqueradeMark
-	b.nat.rule("-A", chainPostrouting, "-m", "mark", "!", "--mark", mark, "-j", "RETURN")
+	var postrouting, markMasq lines
+	postrouting.rule("-A", chainPostrouting, "-m", "mark", "!", "--mark", mark, "-j", "RETURN")
 	// Clear the mark, so a packet that goes through the stack again is
 	// not masqueraded twice.
-	b.nat.rule("-A", chainPostrouting, "-j", "MARK", "--xor-mark", p.MasqueradeMark)
+	postrouting.rule("-A", chainPostrouting, "-j", "MARK", "--xor-mark", p.MasqueradeMark)
 	masq := []string{"-A", chainPostrouting, "-m", "comment", "--comment", quote("kubeshim service traffic requiring SNAT"), "-j", "MASQUERADE"}
 	if p.RandomFully {
 		masq = append(masq, "--random-fully")
 	}
-	b.nat.rule(masq...)
-	b.nat.rule("-A", chainMarkMasq, "-j", "MARK", "--or-mark", p.MasqueradeMark)
+	postrouting.rule(masq...)
+	markMasq.rule("-A", chainMarkMasq, "-j", "MARK", "--or-mark", p.MasqueradeMark)
 
 	// Node ports last in KUBESHIM-SERVICES: a cluster IP or external IP
 	// rule for the same port must win.
 	nodePortComment := quote("kubeshim service nodeports; NOTE: this must be the last rule in this chain")
 	for _, ip := range p.NodeIPs {
-		b.nat.rule("-A", chainServices, "-m", "comment", "--comment", nodePortComment, "-d", ip, "-j", chainNodePorts)
+		b.natServices.rule("-A", chainServices, "-m", "comment", "--comment", nodePortComment, "-d", ip, "-j", chainNodePorts)
 	}
 	if p.LocalhostNodePorts {
-		b.nat.rule("-A", chainServices, "-m", "comment", "--comment", nodePortComment, "-d", "127.0.0.0/8", "-j", chainNodePorts)
+		b.natServices.rule("-A", chainServices, "-m", "comment", "--comment", nodePortComment, "-d", "127.0.0.0/8", "-j", chainNodePorts)
 	}
-	b.nat.Write(b.nodePorts.Bytes())
-	r.natRules = b.nat.Bytes()
+	// In natTopChains' order.
+	r.nat = [][]byte{b.natServices.Bytes(), b.nodePorts.Bytes(), postrouting.Bytes(), markMasq.Bytes()}
 
 	var f lines
 	chains := filterTopChains
@@ -414,7 +445,7 @@ func categorize(sp *ServicePort, eps []*Endpoint) (cluster, local, reachable []*
 func (b *builder) service(sp *ServicePort, eps []*Endpoint) *fragment {
 	if b.prev != nil {
 		if f := b.prev.byName[sp.key]; f != nil && f.sp.equal(sp) && endpointsEqual(f.eps, eps) {
-			b.nat.WriteString(f.capture)
+			b.natServices.WriteString(f.capture)
 			b.nodePorts.WriteString(f.nodePorts)
 			b.filterServices.WriteString(f.filterServices)
 			b.filterExternal.WriteString(f.filterExternal)
@@ -422,10 +453,10 @@ func (b *builder) service(sp *ServicePort, eps []*Endpoint) *fragment {
 			return f
 		}
 	}
-	marks := [5]int{b.nat.Len(), b.nodePorts.Len(), b.filterServices.Len(), b.filterExternal.Len(), b.filterFirewall.Len()}
+	marks := [5]int{b.natServices.Len(), b.nodePorts.Len(), b.filterServices.Len(), b.filterExternal.Len(), b.filterFirewall.Len()}
 	frag := b.generate(sp, eps)
 	frag.sp, frag.eps = sp, eps
-	frag.capture = string(b.nat.Bytes()[marks[0]:])
+	frag.capture = string(b.natServices.Bytes()[marks[0]:])
 	frag.nodePorts = string(b.nodePorts.Bytes()[marks[1]:])
 	frag.filterServices = string(b.filterServices.Bytes()[marks[2]:])
 	frag.filterExternal = string(b.filterExternal.Bytes()[marks[3]:])
@@ -493,7 +524,7 @@ func (b *builder) generate(sp *ServicePort, eps []*Endpoint) *fragment {
 	proto := sp.proto
 
 	if hasInternal {
-		b.nat.rule("-A", chainServices, "-m", "comment", "--comment", quote(sp.nameString+" cluster IP"),
+		b.natServices.rule("-A", chainServices, "-m", "comment", "--comment", quote(sp.nameString+" cluster IP"),
 			"-m", proto, "-p", proto, "-d", sp.ClusterIP, "--dport", port, "-j", internalChain)
 	} else {
 		b.filterServices.rule("-A", chainServices, "-m", "comment", "--comment", internalComment,
@@ -501,7 +532,7 @@ func (b *builder) generate(sp *ServicePort, eps []*Endpoint) *fragment {
 	}
 	for _, ip := range sp.ExternalIPs {
 		if hasEndpoints {
-			b.nat.rule("-A", chainServices, "-m", "comment", "--comment", quote(sp.nameString+" external IP"),
+			b.natServices.rule("-A", chainServices, "-m", "comment", "--comment", quote(sp.nameString+" external IP"),
 				"-m", proto, "-p", proto, "-d", ip, "--dport", port, "-j", sp.extChain)
 		}
 		if !hasExternal {
@@ -511,7 +542,7 @@ func (b *builder) generate(sp *ServicePort, eps []*Endpoint) *fragment {
 	}
 	for _, ip := range sp.LoadBalancerIPs {
 		if hasEndpoints {
-			b.nat.rule("-A", chainServices, "-m", "comment", "--comment", quote(sp.nameString+" loadbalancer IP"),
+			b.natServices.rule("-A", chainServices, "-m", "comment", "--comment", quote(sp.nameString+" loadbalancer IP"),
 				"-m", proto, "-p", proto, "-d", ip, "--dport", port, "-j", lbChain)
 		}
 		if usesFWChain {

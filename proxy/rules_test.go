@@ -27,13 +27,13 @@ COMMIT
 :KUBESHIM-NODEPORTS - [0:0]
 :KUBESHIM-POSTROUTING - [0:0]
 :KUBESHIM-MARK-MASQ - [0:0]
-{NAT-CHAINS}{CAPTURE}-A KUBESHIM-POSTROUTING -m mark ! --mark 0x004000/0x004000 -j RETURN
+{NAT-CHAINS}{CAPTURE}-A KUBESHIM-SERVICES -m comment --comment "kubeshim service nodeports; NOTE: this must be the last rule in this chain" -d 192.168.0.2 -j KUBESHIM-NODEPORTS
+-A KUBESHIM-SERVICES -m comment --comment "kubeshim service nodeports; NOTE: this must be the last rule in this chain" -d 127.0.0.0/8 -j KUBESHIM-NODEPORTS
+{NODEPORTS}-A KUBESHIM-POSTROUTING -m mark ! --mark 0x004000/0x004000 -j RETURN
 -A KUBESHIM-POSTROUTING -j MARK --xor-mark 0x004000
 -A KUBESHIM-POSTROUTING -m comment --comment "kubeshim service traffic requiring SNAT" -j MASQUERADE --random-fully
 -A KUBESHIM-MARK-MASQ -j MARK --or-mark 0x004000
--A KUBESHIM-SERVICES -m comment --comment "kubeshim service nodeports; NOTE: this must be the last rule in this chain" -d 192.168.0.2 -j KUBESHIM-NODEPORTS
--A KUBESHIM-SERVICES -m comment --comment "kubeshim service nodeports; NOTE: this must be the last rule in this chain" -d 127.0.0.0/8 -j KUBESHIM-NODEPORTS
-{NODEPORTS}{NAT-RULES}COMMIT
+{NAT-RULES}COMMIT
 `
 
 func fill(parts map[string]string) string {
@@ -196,12 +196,12 @@ COMMIT
 :KUBESHIM-NODEPORTS - [0:0]
 :KUBESHIM-POSTROUTING - [0:0]
 :KUBESHIM-MARK-MASQ - [0:0]
+-A KUBESHIM-SERVICES -m comment --comment "kubeshim service nodeports; NOTE: this must be the last rule in this chain" -d 192.168.0.2 -j KUBESHIM-NODEPORTS
+-A KUBESHIM-SERVICES -m comment --comment "kubeshim service nodeports; NOTE: this must be the last rule in this chain" -d 198.51.100.7 -j KUBESHIM-NODEPORTS
 -A KUBESHIM-POSTROUTING -m mark ! --mark 0x000001/0x000001 -j RETURN
 -A KUBESHIM-POSTROUTING -j MARK --xor-mark 0x000001
 -A KUBESHIM-POSTROUTING -m comment --comment "kubeshim service traffic requiring SNAT" -j MASQUERADE
 -A KUBESHIM-MARK-MASQ -j MARK --or-mark 0x000001
--A KUBESHIM-SERVICES -m comment --comment "kubeshim service nodeports; NOTE: this must be the last rule in this chain" -d 192.168.0.2 -j KUBESHIM-NODEPORTS
--A KUBESHIM-SERVICES -m comment --comment "kubeshim service nodeports; NOTE: this must be the last rule in this chain" -d 198.51.100.7 -j KUBESHIM-NODEPORTS
 COMMIT
 `
 	if diff := cmp.Diff(strings.Split(want, "\n"), strings.Split(got, "\n")); diff != "" {
@@ -241,9 +241,10 @@ func TestLargeCluster(t *testing.T) {
 	}
 }
 
-// TestPartialPayload checks that a payload after a change rewrites the
-// fixed chains and the changed service's chains only, and deletes the
-// chains that are gone.
+// TestPartialPayload checks that a payload after a change writes the
+// changed chains only (a service port's own, the fixed ones whose rules
+// changed, the filter table if it changed) and deletes the chains that
+// are gone; and that it leaves the tables as a full payload would.
 func TestPartialPayload(t *testing.T) {
 	services := []*corev1.Service{svc("ns", "a", "10.96.0.1", []string{"p:80/TCP"}), svc("ns", "b", "10.96.0.2", []string{"p:80/TCP"}), svc("ns", "c", "10.96.0.3", []string{"p:80/TCP"})}
 	before := []*discoveryv1.EndpointSlice{
@@ -257,13 +258,16 @@ func TestPartialPayload(t *testing.T) {
 	cur := Build(NewSnapshot(services, after, testNode), p, nil)
 	// Service c goes too.
 	gone := Build(NewSnapshot(services[:2], after, testNode), p, nil)
+	// Service a loses its endpoint.
+	empty := Build(NewSnapshot(services[:2], after[1:], testNode), p, nil)
 
-	chainLines := func(payload []byte) []string {
+	// written lists the tables and chains a payload writes, and the
+	// chains it deletes.
+	written := func(payload []byte) []string {
 		var out []string
-		nat := string(payload)[strings.Index(string(payload), "*nat"):]
-		for _, l := range strings.Split(nat, "\n") {
-			if strings.HasPrefix(l, ":KUBESHIM-S") && !strings.HasPrefix(l, ":KUBESHIM-SERVICES") || strings.HasPrefix(l, "-X ") {
-				out = append(out, l)
+		for _, l := range strings.Split(string(payload), "\n") {
+			if strings.HasPrefix(l, "*") || strings.HasPrefix(l, ":") || strings.HasPrefix(l, "-X ") {
+				out = append(out, strings.TrimSuffix(l, " - [0:0]"))
 			}
 		}
 		return out
@@ -273,26 +277,47 @@ func TestPartialPayload(t *testing.T) {
 		prev, cur *Ruleset
 		want      []string
 	}{{
-		name: "one endpoint fewer",
+		name: "one endpoint fewer: the service's chains only",
 		prev: prev, cur: cur,
 		want: []string{
-			":{SVC:ns/b:p/tcp} - [0:0]",
-			":{SEP:ns/b:p/tcp@10.244.0.3:80} - [0:0]",
-			":{SEP:ns/b:p/tcp@10.244.0.4:80} - [0:0]",
+			"*nat",
+			":{SVC:ns/b:p/tcp}",
+			":{SEP:ns/b:p/tcp@10.244.0.3:80}",
+			":{SEP:ns/b:p/tcp@10.244.0.4:80}",
 			"-X {SEP:ns/b:p/tcp@10.244.0.4:80}",
 		},
 	}, {
-		name: "a service gone",
+		name: "a service gone: its capture rule goes from KUBESHIM-SERVICES",
 		prev: cur, cur: gone,
 		want: []string{
-			":{SEP:ns/c:p/tcp@10.244.0.5:80} - [0:0]",
-			":{SVC:ns/c:p/tcp} - [0:0]",
+			"*nat",
+			":KUBESHIM-SERVICES",
+			":{SEP:ns/c:p/tcp@10.244.0.5:80}",
+			":{SVC:ns/c:p/tcp}",
 			"-X {SEP:ns/c:p/tcp@10.244.0.5:80}",
 			"-X {SVC:ns/c:p/tcp}",
 		},
 	}, {
+		name: "no endpoints left: a REJECT in the filter table",
+		prev: gone, cur: empty,
+		want: []string{
+			"*filter",
+			":KUBESHIM-SERVICES",
+			":KUBESHIM-EXTERNAL-SERVICES",
+			":KUBESHIM-PROXY-FORWARD",
+			":KUBESHIM-PROXY-FIREWALL",
+			":KUBESHIM-LOCALNET",
+			"*nat",
+			":KUBESHIM-SERVICES",
+			":{SEP:ns/a:p/tcp@10.244.0.2:80}",
+			":{SVC:ns/a:p/tcp}",
+			"-X {SEP:ns/a:p/tcp@10.244.0.2:80}",
+			"-X {SVC:ns/a:p/tcp}",
+		},
+	}, {
 		name: "nothing changed",
 		prev: cur, cur: cur,
+		want: []string{"*nat"},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			payload := tc.cur.Payload(tc.prev, tc.cur.StaleSince(tc.prev))
@@ -300,11 +325,11 @@ func TestPartialPayload(t *testing.T) {
 			for _, w := range tc.want {
 				want = append(want, expand(w))
 			}
-			if diff := cmp.Diff(want, chainLines(payload)); diff != "" {
-				t.Errorf("service chains in the payload (-want +got):\n%s\n%s", diff, payload)
+			if diff := cmp.Diff(want, written(payload)); diff != "" {
+				t.Errorf("chains the payload writes (-want +got):\n%s\n%s", diff, payload)
 			}
-			// The fixed chains are always whole: applied over prev's
-			// tables, the partial payload gives the full one's rules.
+			// Applied over prev's tables, the partial payload gives the
+			// full one's rules.
 			if diff := cmp.Diff(applied(t, tc.prev.Payload(nil, nil), payload), applied(t, tc.cur.Payload(nil, nil))); diff != "" {
 				t.Errorf("partial payload over the previous tables differs from the full one (-got +want):\n%s", diff)
 			}
