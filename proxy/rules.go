@@ -291,10 +291,10 @@ func (b *builder) build(s *Snapshot, prev *Ruleset) *Ruleset {
 	b.nodePorts.Grow(100 * len(s.Services))
 
 	r := &Ruleset{
-		byName:    make(map[string]*fragment, len(s.Services)),
-		services:  make([]*fragment, 0, len(s.Services)),
-		params:    p,
-		large:     b.large,
+		byName:   make(map[string]*fragment, len(s.Services)),
+		services: make([]*fragment, 0, len(s.Services)),
+		params:   p,
+		large:    b.large,
 	}
 	for _, sp := range s.Services {
 		f := b.service(sp, s.Endpoints[sp.Name])
