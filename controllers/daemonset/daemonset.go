@@ -395,8 +395,11 @@ func (c *Controller) nodeDeleted(obj any) {
 }
 
 // syncNode enqueues the DaemonSets that must act on a node's new labels or
-// taints: those that should start a pod there and have none, those that
-// must stop theirs, and those whose misscheduled count may change.
+// taints: those that should start a pod there and have none, those whose
+// pod there should not be (it must go, or at least count as
+// misscheduled), and those whose misscheduled count may drop. Upstream
+// leaves out a pod that may stay but no longer should run (a new NoSchedule
+// taint), whose status then waits for another event.
 func (c *Controller) syncNode(ctx context.Context, name string) (time.Duration, error) {
 	logger := klog.FromContext(ctx)
 	node, err := c.nodes.Get(name)
@@ -421,9 +424,9 @@ func (c *Controller) syncNode(ctx context.Context, name string) (time.Duration, 
 		}
 	}
 	for _, ds := range dss {
-		shouldRun, shouldContinueRunning := newPlacement(ds).check(logger, node)
+		shouldRun, _ := newPlacement(ds).check(logger, node)
 		scheduled := owners[ds.UID]
-		if (shouldRun && !scheduled) || (!shouldContinueRunning && scheduled) || (scheduled && ds.Status.NumberMisscheduled > 0) {
+		if shouldRun != scheduled || (scheduled && ds.Status.NumberMisscheduled > 0) {
 			c.enqueue(ds)
 		}
 	}
