@@ -79,9 +79,6 @@ type Proxy struct {
 	dropInvalid bool
 	randomFully bool
 	jumps       []jump
-
-	mu    sync.Mutex
-	syncs int // completed syncs, for tests
 }
 
 // New prepares a proxy; Run starts it.
@@ -200,7 +197,13 @@ func (p *Proxy) Run(ctx context.Context) error {
 	// The first run is at once, with every informer synced: never a
 	// payload from half the services.
 	p.runner.Kick()
-	p.runner.Loop(ctx, p.sync)
+	p.runner.Loop(ctx, func(ctx context.Context, periodic bool) error {
+		err := p.sync(ctx, periodic)
+		if err != nil {
+			logger.Error(err, "Syncing proxy rules failed; retrying")
+		}
+		return err
+	})
 	wg.Wait()
 	logger.Info("Service proxy stopped")
 	return nil
@@ -326,15 +329,5 @@ func (p *Proxy) sync(ctx context.Context, periodic bool) error {
 			logger.V(2).Info("Deleted stale UDP conntrack entries", "entries", n)
 		}
 	}
-	p.mu.Lock()
-	p.syncs++
-	p.mu.Unlock()
 	return nil
-}
-
-// Synced reports how many syncs have completed.
-func (p *Proxy) Synced() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.syncs
 }
