@@ -25,6 +25,7 @@ import (
 	"github.com/kubeshim/kubeshim/controllers/resourcequota"
 	"github.com/kubeshim/kubeshim/controllers/rootca"
 	"github.com/kubeshim/kubeshim/controllers/serviceaccount"
+	"github.com/kubeshim/kubeshim/controllers/statefulset"
 	"github.com/kubeshim/kubeshim/controllers/ttlafterfinished"
 )
 
@@ -72,9 +73,10 @@ func Run(ctx context.Context, c Config) error {
 	jc := job.New(client, factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
 	ttl := ttlafterfinished.New(client, factory.Batch().V1().Jobs())
 	dsc := daemonset.New(client, factory.Apps().V1().DaemonSets(), factory.Apps().V1().ControllerRevisions(), factory.Core().V1().Pods(), factory.Core().V1().Nodes())
+	ssc := statefulset.New(client, factory.Apps().V1().StatefulSets(), factory.Core().V1().Pods(), factory.Core().V1().PersistentVolumeClaims(), factory.Apps().V1().ControllerRevisions())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset"})
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset", "statefulset"})
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go gc.Run(ctx, c.Workers)
@@ -90,6 +92,7 @@ func Run(ctx context.Context, c Config) error {
 	go jc.Run(ctx, c.Workers)
 	go ttl.Run(ctx, c.Workers)
 	go dsc.Run(ctx, c.Workers)
+	go ssc.Run(ctx, c.Workers)
 	<-ctx.Done()
 	return nil
 }
