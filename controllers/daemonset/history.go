@@ -175,7 +175,8 @@ func (c *Controller) snapshot(ctx context.Context, ds *appsv1.DaemonSet, data []
 
 // dedupCurrent keeps the highest-numbered of several revisions of the same
 // template (two controllers raced, or the hash label was added to old
-// ones): pods of the others are relabelled to it, then the others deleted.
+// ones): pods of the others are relabelled to it (in pods too, which the
+// rest of the sync reads), then the others deleted.
 func (c *Controller) dedupCurrent(ctx context.Context, ds *appsv1.DaemonSet, pods []*corev1.Pod, current []*appsv1.ControllerRevision) (*appsv1.ControllerRevision, error) {
 	if len(current) == 1 {
 		return current[0], nil
@@ -187,14 +188,26 @@ func (c *Controller) dedupCurrent(ctx context.Context, ds *appsv1.DaemonSet, pod
 		}
 	}
 	hash := keep.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]
+	dupHashes := map[string]bool{}
+	for _, cr := range current {
+		if h := cr.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]; h != hash {
+			dupHashes[h] = true
+		}
+	}
 	patch := mustJSON(map[string]any{"metadata": map[string]any{"labels": map[string]string{appsv1.DefaultDaemonSetUniqueLabelKey: hash}}})
-	for _, pod := range pods {
-		if pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash {
+	for i, pod := range pods {
+		// Only pods of the duplicates: upstream relabels every pod, which
+		// would pass pods of older templates off as up to date.
+		if !dupHashes[pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]] {
 			continue
 		}
-		if _, err := c.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		patched, err := c.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+		if err != nil {
 			return nil, fmt.Errorf("relabel pod %s: %w", pod.Name, err)
 		}
+		// The rest of the sync must see the new label, or the rollout
+		// would take the pod for an old one and replace it.
+		pods[i] = patched
 	}
 	for _, cr := range current {
 		if cr.Name == keep.Name {

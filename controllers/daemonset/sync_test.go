@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kubeshim/kubeshim/controllers/deployment"
+	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
 var worker = labelled("role", "worker")
@@ -573,5 +575,99 @@ func TestTemplateGenerationLabel(t *testing.T) {
 	}
 	if got := h.ds(t).Status.UpdatedNumberScheduled; got != 1 {
 		t.Errorf("updatedNumberScheduled = %d, want 1 (p1, by its template generation)", got)
+	}
+}
+
+// TestSyncNode: a node's new labels or taints sync the DaemonSets whose
+// pods must come, go, or count differently there, and no others.
+func TestSyncNode(t *testing.T) {
+	tests := []struct {
+		name         string
+		node         *corev1.Node
+		hasPod       bool
+		misscheduled int32
+		want         bool
+	}{
+		{"eligible, no pod yet", node("n", worker), false, 0, true},
+		{"eligible with its pod", node("n", worker), true, 0, false},
+		{"eligible with its pod, misscheduled elsewhere or before", node("n", worker), true, 1, true},
+		{"relabelled away with a pod", node("n"), true, 0, true},
+		{"NoSchedule taint with a pod: it stays, misscheduled", node("n", worker, tainted("dedicated", corev1.TaintEffectNoSchedule)), true, 0, true},
+		{"not eligible, no pod", node("n"), false, 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ds := newDS(nodeSelector("role", "worker"), func(ds *appsv1.DaemonSet) { ds.Status.NumberMisscheduled = tc.misscheduled })
+			objs := []runtime.Object{ds, tc.node}
+			if tc.hasPod {
+				objs = append(objs, daemonPod("p", "n", ds, hashOf(ds)))
+			}
+			h := newHarness(t, objs...)
+			// A queue whose sync records the keys; the sentinel added last
+			// is synced last by the single worker.
+			var (
+				mu   sync.Mutex
+				got  []string
+				done = make(chan struct{})
+			)
+			h.c.queue = queue.New("test", func(_ context.Context, key string) (time.Duration, error) {
+				if key == "sentinel" {
+					close(done)
+					return 0, nil
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				got = append(got, key)
+				return 0, nil
+			})
+			if _, err := h.c.syncNode(context.Background(), "n"); err != nil {
+				t.Fatal(err)
+			}
+			h.c.queue.Add("sentinel")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			go h.c.queue.Run(ctx, 1)
+			select {
+			case <-done:
+			case <-ctx.Done():
+				t.Fatal("queue not drained")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			var want []string
+			if tc.want {
+				want = []string{"ns/ds"}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("synced (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDedupRevisions: two revisions of the current template (one from
+// before the hash label, named otherwise) become one, the highest; pods of
+// the other are relabelled to it.
+func TestDedupRevisions(t *testing.T) {
+	ds := newDS()
+	dup := revisionOf(t, ds, 1)
+	dup.Name = "ds-legacy"
+	delete(dup.Labels, appsv1.DefaultDaemonSetUniqueLabelKey)
+	old := newDS(image("v0"))
+	h := newHarness(t, ds, dup, revisionOf(t, ds, 2), revisionOf(t, old, 0), node("n1"), node("n2"),
+		daemonPod("p1", "n1", ds, "ds-legacy"), daemonPod("p2", "n2", ds, hashOf(old)))
+	h.sync(t)
+	// p2 runs an older template: it keeps its label, and the rollout
+	// replaces it.
+	if diff := cmp.Diff([]string{"delete controllerrevisions ds-legacy", "delete pods p2", "patch pods p1", "update controllerrevisions ds-legacy",
+		"update daemonsets/status ds"}, h.writes()); diff != "" {
+		t.Errorf("writes (-want +got):\n%s", diff)
+	}
+	p, err := h.client.CoreV1().Pods("ns").Get(context.Background(), "p1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]; got != hashOf(ds) {
+		t.Errorf("pod hash label %q, want %q", got, hashOf(ds))
 	}
 }
