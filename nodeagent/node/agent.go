@@ -346,7 +346,10 @@ func (a *Agent) runStatus(ctx context.Context) {
 		case <-t.C():
 		}
 		if fast && a.cfg.Clock.Now().Before(next) {
-			if a.cfg.Ready != nil && a.cfg.Ready() != nil {
+			// A node still waiting for a pod CIDR from the node IPAM
+			// controller reads its Node on every poll: the pod network
+			// waits on it (upstream's fastStatusUpdateOnce does the same).
+			if a.cfg.Ready != nil && a.cfg.Ready() != nil && a.PodCIDR() != "" {
 				continue
 			}
 		}
