@@ -51,6 +51,7 @@ import (
 
 	"github.com/kubeshim/kubeshim/apis/openapi"
 	"github.com/kubeshim/kubeshim/apis/scheme"
+	"github.com/kubeshim/kubeshim/registry/admission/defaulttolerationseconds"
 	"github.com/kubeshim/kubeshim/registry/admission/limitranger"
 	priorityadmission "github.com/kubeshim/kubeshim/registry/admission/priority"
 	runtimeclassadmission "github.com/kubeshim/kubeshim/registry/admission/runtimeclass"
@@ -197,10 +198,11 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 	runtimeclassadmission.Register(admission.Plugins)
 	limitranger.Register(admission.Plugins)
 	priorityadmission.Register(admission.Plugins)
+	defaulttolerationseconds.Register(admission.Plugins)
 	// Upstream's order: lifecycle first, the built-in mutations next, then
 	// the policies and webhooks.
 	admission.RecommendedPluginOrder = append([]string{admission.RecommendedPluginOrder[0],
-		limitranger.PluginName, saadmission.PluginName, priorityadmission.PluginName, runtimeclassadmission.PluginName},
+		limitranger.PluginName, saadmission.PluginName, priorityadmission.PluginName, defaulttolerationseconds.PluginName, runtimeclassadmission.PluginName},
 		admission.RecommendedPluginOrder[1:]...)
 	if err := admission.ApplyTo(&generic.Config, generic.SharedInformerFactory, client, dynamicClient,
 		utilfeature.DefaultFeatureGate, generic.EffectiveVersion); err != nil {
