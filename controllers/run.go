@@ -20,12 +20,16 @@ import (
 	"github.com/kubeshim/kubeshim/controllers/garbagecollector"
 	"github.com/kubeshim/kubeshim/controllers/job"
 	"github.com/kubeshim/kubeshim/controllers/namespace"
+	"github.com/kubeshim/kubeshim/controllers/nodeipam"
+	"github.com/kubeshim/kubeshim/controllers/nodelifecycle"
+	"github.com/kubeshim/kubeshim/controllers/podgc"
 	"github.com/kubeshim/kubeshim/controllers/replicaset"
 	"github.com/kubeshim/kubeshim/controllers/replicationcontroller"
 	"github.com/kubeshim/kubeshim/controllers/resourcequota"
 	"github.com/kubeshim/kubeshim/controllers/rootca"
 	"github.com/kubeshim/kubeshim/controllers/serviceaccount"
 	"github.com/kubeshim/kubeshim/controllers/statefulset"
+	"github.com/kubeshim/kubeshim/controllers/tainteviction"
 	"github.com/kubeshim/kubeshim/controllers/ttlafterfinished"
 )
 
@@ -38,6 +42,14 @@ type Config struct {
 	RootCA []byte
 	// Workers per controller.
 	Workers int
+	// NodeLifecycle holds the node lifecycle controller's grace periods
+	// and eviction rates, PodGC the pod garbage collector's threshold
+	// (--terminated-pod-gc-threshold) and quarantine, NodeIPAM the cluster
+	// CIDRs node subnets are cut from (--cluster-cidr); zero values are
+	// upstream's defaults.
+	NodeLifecycle nodelifecycle.Options
+	PodGC         podgc.Options
+	NodeIPAM      nodeipam.Options
 }
 
 // Run starts every controller and blocks until ctx is done.
@@ -74,9 +86,16 @@ func Run(ctx context.Context, c Config) error {
 	ttl := ttlafterfinished.New(client, factory.Batch().V1().Jobs())
 	dsc := daemonset.New(client, factory.Apps().V1().DaemonSets(), factory.Apps().V1().ControllerRevisions(), factory.Core().V1().Pods(), factory.Core().V1().Nodes())
 	ssc := statefulset.New(client, factory.Apps().V1().StatefulSets(), factory.Core().V1().Pods(), factory.Core().V1().PersistentVolumeClaims(), factory.Apps().V1().ControllerRevisions())
+	nlc := nodelifecycle.New(client, factory.Core().V1().Nodes(), factory.Coordination().V1().Leases(), factory.Core().V1().Pods(), c.NodeLifecycle)
+	tec := tainteviction.New(client, factory.Core().V1().Pods(), factory.Core().V1().Nodes())
+	pgc := podgc.New(client, factory.Core().V1().Pods(), factory.Core().V1().Nodes(), c.PodGC)
+	ipam, err := nodeipam.New(client, factory.Core().V1().Nodes(), c.NodeIPAM)
+	if err != nil {
+		return fmt.Errorf("node IPAM: %w", err)
+	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset", "statefulset"})
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset", "statefulset", "node-lifecycle", "taint-eviction", "pod-garbage-collector", "node-ipam"})
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go gc.Run(ctx, c.Workers)
@@ -93,6 +112,10 @@ func Run(ctx context.Context, c Config) error {
 	go ttl.Run(ctx, c.Workers)
 	go dsc.Run(ctx, c.Workers)
 	go ssc.Run(ctx, c.Workers)
+	go nlc.Run(ctx, c.Workers)
+	go tec.Run(ctx, c.Workers)
+	go pgc.Run(ctx)
+	go ipam.Run(ctx, c.Workers)
 	<-ctx.Done()
 	return nil
 }
