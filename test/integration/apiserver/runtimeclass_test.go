@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -47,7 +48,14 @@ func TestRuntimeClassAdmission(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create pod: %v", err)
 	}
-	if p.Spec.Overhead.Cpu().String() != "100m" || p.Spec.NodeSelector["sandbox"] != "yes" || len(p.Spec.Tolerations) != 1 {
+	// DefaultTolerationSeconds adds its two tolerations beside the class's.
+	hasClassToleration := false
+	for _, tol := range p.Spec.Tolerations {
+		if reflect.DeepEqual(tol, class.Scheduling.Tolerations[0]) {
+			hasClassToleration = true
+		}
+	}
+	if p.Spec.Overhead.Cpu().String() != "100m" || p.Spec.NodeSelector["sandbox"] != "yes" || !hasClassToleration {
 		t.Errorf("pod: overhead %v nodeSelector %v tolerations %v; want the class's", p.Spec.Overhead, p.Spec.NodeSelector, p.Spec.Tolerations)
 	}
 	conflicting := newPod("conflict", nil)
