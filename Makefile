@@ -36,6 +36,10 @@ bench: ## Measure kubeshim against upstream kube-apiserver and etcd (docs/benchm
 bench-pods: ## Measure pod startup latency on a real one-node cluster (docs/benchmarks.md)
 	hack/bench-pods.sh
 
+.PHONY: bench-deployments
+bench-deployments: ## Measure how long 10- and 100-replica deployments take to be available on a real node (docs/benchmarks.md)
+	ROUNDS=$${ROUNDS:-2} hack/bench-pods.sh deployments
+
 .PHONY: up
 up: ## Install what the host lacks, build, start a one-node cluster
 	hack/up.sh

@@ -7,14 +7,19 @@
 #
 #   ROUNDS=3        rounds per batch size
 #   BATCHES=1,10,50 batch sizes
+#   DEPLOYMENTS=10,100  with `make bench-deployments` (hack/bench-pods.sh
+#                   deployments): instead, bench/cmd/deployavail creates a
+#                   Deployment of each size and reports how long it takes to
+#                   be fully available
 source "$(dirname "$0")/lib.sh"
+MODE=${1:-pods}
 OUT=_output/bench
 ROUNDS=${ROUNDS:-3}
 BATCHES=${BATCHES:-1,10,50}
 mkdir -p "$OUT" _output/images
 hack/ensure-host.sh test
 hack/build.sh
-(cd bench && go build -o "$ROOT/$OUT/podstartup" ./cmd/podstartup)
+(cd bench && go build -o "$ROOT/$OUT/podstartup" ./cmd/podstartup && go build -o "$ROOT/$OUT/deployavail" ./cmd/deployavail)
 
 NAMESPACE=kubeshim-bench-$$
 dir=$(mktemp -d /tmp/kubeshim-bench-pods.XXXXXX)
@@ -43,5 +48,10 @@ for _ in $(seq 1 120); do
   fi
   sleep 0.5
 done
+if [[ $MODE == deployments ]]; then
+  echo "deployment create -> fully available (image present), $(nproc) cores:"
+  "$OUT/deployavail" --kubeconfig "$kubeconfig" --sizes "${DEPLOYMENTS:-10,100}" --rounds "${ROUNDS:-2}" | tee "$OUT/deployavail.md"
+  exit
+fi
 echo "pod startup latency, create -> Running (image present), $(nproc) cores:"
 "$OUT/podstartup" --kubeconfig "$kubeconfig" --batches "$BATCHES" --rounds "$ROUNDS" | tee "$OUT/podstartup.md"
