@@ -441,3 +441,118 @@ func validateIPBlock(ipb *networkingv1.IPBlock, oldCIDRs []string, p *field.Path
 	}
 	return allErrs
 }
+
+// ServiceCIDR.
+
+// ValidateServiceCIDR validates a service CIDR on create.
+func ValidateServiceCIDR(sc *networkingv1.ServiceCIDR) field.ErrorList {
+	allErrs := core.ValidateObjectMeta(&sc.ObjectMeta, apimachineryvalidation.NameIsDNSSubdomain, metaPath)
+	return append(allErrs, validateServiceCIDRs(sc.Spec.CIDRs, specPath.Child("cidrs"))...)
+}
+
+// validateServiceCIDRs checks one or two CIDRs, at most one per family: a
+// service range is single- or dual-stack.
+func validateServiceCIDRs(cidrs []string, p *field.Path) field.ErrorList {
+	switch {
+	case len(cidrs) == 0:
+		return field.ErrorList{field.Required(p, "at least one CIDR required")}
+	case len(cidrs) > 2:
+		// Upstream reports the whole spec as the value.
+		return field.ErrorList{field.Invalid(p, networkingv1.ServiceCIDRSpec{CIDRs: cidrs}, "may only hold up to 2 values")}
+	}
+	var allErrs field.ErrorList
+	for i, cidr := range cidrs {
+		allErrs = append(allErrs, validation.IsValidCIDR(p.Index(i), cidr)...)
+	}
+	if len(cidrs) == 2 {
+		f0, f1 := netutils.IPFamilyOfCIDRString(cidrs[0]), netutils.IPFamilyOfCIDRString(cidrs[1])
+		if f0 == f1 && f0 != netutils.IPFamilyUnknown {
+			allErrs = append(allErrs, field.Invalid(p, cidrs, "may specify no more than one IP for each IP family, i.e 192.168.0.0/24 and 2001:db8::/64"))
+		}
+	}
+	return allErrs
+}
+
+// ValidateServiceCIDRUpdate validates an update of a service CIDR: its
+// CIDRs are fixed, except that a single-stack range may gain a CIDR of the
+// other family (upstream's way to convert a cluster to dual-stack).
+func ValidateServiceCIDRUpdate(sc, old *networkingv1.ServiceCIDR) field.ErrorList {
+	allErrs := core.ValidateObjectMetaUpdate(&sc.ObjectMeta, &old.ObjectMeta, metaPath)
+	p := specPath.Child("cidrs")
+	switch {
+	case len(old.Spec.CIDRs) == len(sc.Spec.CIDRs):
+		for i, cidr := range old.Spec.CIDRs {
+			if cidr != sc.Spec.CIDRs[i] {
+				allErrs = append(allErrs, field.Invalid(p.Index(i), sc.Spec.CIDRs[i], apimachineryvalidation.FieldImmutableErrorMsg))
+			}
+		}
+	case len(old.Spec.CIDRs) == 1 && len(sc.Spec.CIDRs) == 2:
+		if sc.Spec.CIDRs[0] != old.Spec.CIDRs[0] {
+			allErrs = append(allErrs, field.Invalid(p.Index(0), sc.Spec.CIDRs[0], apimachineryvalidation.FieldImmutableErrorMsg))
+		}
+		allErrs = append(allErrs, validateServiceCIDRs(sc.Spec.CIDRs, p)...)
+	default:
+		allErrs = append(allErrs, field.Invalid(p, sc.Spec.CIDRs, apimachineryvalidation.FieldImmutableErrorMsg))
+	}
+	return allErrs
+}
+
+// ValidateServiceCIDRStatusUpdate validates an update of a service CIDR's
+// status: upstream checks only metadata.
+func ValidateServiceCIDRStatusUpdate(sc, old *networkingv1.ServiceCIDR) field.ErrorList {
+	return core.ValidateObjectMetaUpdate(&sc.ObjectMeta, &old.ObjectMeta, metaPath)
+}
+
+// IPAddress.
+
+// ValidateIPAddress validates an IP address on create: its name is the
+// address in canonical form and it names the object that holds it.
+func ValidateIPAddress(ip *networkingv1.IPAddress) field.ErrorList {
+	allErrs := core.ValidateObjectMeta(&ip.ObjectMeta, validateIPAddressName, metaPath)
+	return append(allErrs, validateParentReference(ip.Spec.ParentRef, specPath.Child("parentRef"))...)
+}
+
+// validateIPAddressName takes IsValidIP's details only: ValidateObjectMeta
+// wraps them in its own metadata.name error. Generated names cannot be IPs.
+func validateIPAddressName(name string, _ bool) []string {
+	var msgs []string
+	for _, e := range validation.IsValidIP(&field.Path{}, name) {
+		msgs = append(msgs, e.Detail)
+	}
+	return msgs
+}
+
+func validateParentReference(ref *networkingv1.ParentReference, p *field.Path) field.ErrorList {
+	if ref == nil {
+		return field.ErrorList{field.Required(p, "")}
+	}
+	var allErrs field.ErrorList
+	// The core group (services) is "", so a group is checked only if set.
+	if ref.Group != "" {
+		for _, msg := range validation.IsDNS1123Subdomain(ref.Group) {
+			allErrs = append(allErrs, field.Invalid(p.Child("group"), ref.Group, msg))
+		}
+	}
+	segment := func(name, value string, required bool) {
+		if value == "" {
+			if required {
+				allErrs = append(allErrs, field.Required(p.Child(name), ""))
+			}
+			return
+		}
+		for _, msg := range content.IsPathSegmentName(value) {
+			allErrs = append(allErrs, field.Invalid(p.Child(name), value, msg))
+		}
+	}
+	segment("resource", ref.Resource, true)
+	segment("name", ref.Name, true)
+	segment("namespace", ref.Namespace, false)
+	return allErrs
+}
+
+// ValidateIPAddressUpdate validates an update of an IP address: its parent
+// is fixed.
+func ValidateIPAddressUpdate(ip, old *networkingv1.IPAddress) field.ErrorList {
+	allErrs := core.ValidateObjectMetaUpdate(&ip.ObjectMeta, &old.ObjectMeta, metaPath)
+	return append(allErrs, core.ValidateImmutableField(ip.Spec.ParentRef, old.Spec.ParentRef, specPath.Child("parentRef"))...)
+}

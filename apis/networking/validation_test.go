@@ -175,3 +175,91 @@ func TestValidateNetworkPolicy(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateServiceCIDR(t *testing.T) {
+	sc := func(cidrs ...string) *networkingv1.ServiceCIDR {
+		return &networkingv1.ServiceCIDR{ObjectMeta: metav1.ObjectMeta{Name: "extra", ResourceVersion: "1"}, Spec: networkingv1.ServiceCIDRSpec{CIDRs: cidrs}}
+	}
+	tests := []struct {
+		name string
+		obj  *networkingv1.ServiceCIDR
+		want []string
+	}{
+		{name: "ipv4", obj: sc("10.96.0.0/12")},
+		{name: "dual-stack", obj: sc("10.96.0.0/12", "fd00:10:96::/112")},
+		{name: "none", obj: sc(), want: []string{"spec.cidrs: Required value: at least one CIDR required"}},
+		{name: "three", obj: sc("10.0.0.0/24", "10.1.0.0/24", "fd00::/64"), want: []string{
+			`spec.cidrs: Invalid value: {"cidrs":["10.0.0.0/24","10.1.0.0/24","fd00::/64"]}: may only hold up to 2 values`,
+		}},
+		{name: "same family", obj: sc("10.0.0.0/24", "10.1.0.0/24"), want: []string{
+			`spec.cidrs: Invalid value: ["10.0.0.0/24","10.1.0.0/24"]: may specify no more than one IP for each IP family, i.e 192.168.0.0/24 and 2001:db8::/64`,
+		}},
+		{name: "not a CIDR", obj: sc("10.0.0.1"), want: []string{
+			`spec.cidrs[0]: Invalid value: "10.0.0.1": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { wantErrors(t, tt.want, ValidateServiceCIDR(tt.obj)) })
+	}
+}
+
+func TestValidateServiceCIDRUpdate(t *testing.T) {
+	old := &networkingv1.ServiceCIDR{ObjectMeta: metav1.ObjectMeta{Name: "extra", ResourceVersion: "1"}, Spec: networkingv1.ServiceCIDRSpec{CIDRs: []string{"10.96.0.0/12"}}}
+	with := func(cidrs ...string) *networkingv1.ServiceCIDR {
+		sc := old.DeepCopy()
+		sc.Spec.CIDRs = cidrs
+		return sc
+	}
+	tests := []struct {
+		name string
+		obj  *networkingv1.ServiceCIDR
+		want []string
+	}{
+		{name: "unchanged", obj: with("10.96.0.0/12")},
+		{name: "to dual-stack", obj: with("10.96.0.0/12", "fd00::/64")},
+		{name: "changed", obj: with("10.97.0.0/16"), want: []string{`spec.cidrs[0]: Invalid value: "10.97.0.0/16": field is immutable`}},
+		{name: "removed", obj: with(), want: []string{`spec.cidrs: Invalid value: null: field is immutable`}},
+		{name: "second of the same family", obj: with("10.96.0.0/12", "10.0.0.0/24"), want: []string{
+			`spec.cidrs: Invalid value: ["10.96.0.0/12","10.0.0.0/24"]: may specify no more than one IP for each IP family, i.e 192.168.0.0/24 and 2001:db8::/64`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { wantErrors(t, tt.want, ValidateServiceCIDRUpdate(tt.obj, old)) })
+	}
+}
+
+func TestValidateIPAddress(t *testing.T) {
+	ip := func(name string, ref *networkingv1.ParentReference) *networkingv1.IPAddress {
+		return &networkingv1.IPAddress{ObjectMeta: metav1.ObjectMeta{Name: name, ResourceVersion: "1"}, Spec: networkingv1.IPAddressSpec{ParentRef: ref}}
+	}
+	svc := &networkingv1.ParentReference{Resource: "services", Namespace: "default", Name: "web"}
+	tests := []struct {
+		name string
+		obj  *networkingv1.IPAddress
+		want []string
+	}{
+		{name: "ipv4 service", obj: ip("10.96.0.10", svc)},
+		{name: "ipv6 other group", obj: ip("fe80::42:1dff:fe84:f9e2", &networkingv1.ParentReference{Group: "mygroup", Resource: "myresources", Name: "bar"})},
+		{name: "not canonical", obj: ip("2001:db8:0::1", svc), want: []string{
+			`metadata.name: Invalid value: "2001:db8:0::1": must be in canonical form ("2001:db8::1")`,
+		}},
+		{name: "not an IP", obj: ip("web", svc), want: []string{
+			`metadata.name: Invalid value: "web": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)`,
+		}},
+		{name: "no parent", obj: ip("10.96.0.10", nil), want: []string{"spec.parentRef: Required value"}},
+		{name: "parent without resource and name", obj: ip("10.96.0.10", &networkingv1.ParentReference{Group: "Bad_Group", Namespace: "a/b"}), want: []string{
+			`spec.parentRef.group: Invalid value: "Bad_Group": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+			"spec.parentRef.resource: Required value",
+			"spec.parentRef.name: Required value",
+			`spec.parentRef.namespace: Invalid value: "a/b": may not contain '/'`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { wantErrors(t, tt.want, ValidateIPAddress(tt.obj)) })
+	}
+
+	changed := ip("10.96.0.10", &networkingv1.ParentReference{Resource: "services", Namespace: "default", Name: "other"})
+	wantErrors(t, []string{
+		`spec.parentRef: Invalid value: {"resource":"services","namespace":"default","name":"other"}: field is immutable`,
+	}, ValidateIPAddressUpdate(changed, ip("10.96.0.10", svc)))
+}
