@@ -7,6 +7,7 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
 )
 
@@ -85,5 +86,39 @@ var networkPolicies = printer[*networkingv1.NetworkPolicy]{
 	},
 	cells: func(c clock, np *networkingv1.NetworkPolicy) []any {
 		return []any{np.Name, metav1.FormatLabelSelector(&np.Spec.PodSelector), c.since(np.CreationTimestamp)}
+	},
+}
+
+var serviceCIDRs = printer[*networkingv1.ServiceCIDR]{
+	header: []metav1.TableColumnDefinition{
+		nameColumn,
+		text("CIDRs", networkingv1.ServiceCIDRSpec{}.SwaggerDoc()["cidrs"]),
+		ageColumn,
+	},
+	cells: func(c clock, sc *networkingv1.ServiceCIDR) []any {
+		return []any{sc.Name, strings.Join(sc.Spec.CIDRs, ","), c.since(sc.CreationTimestamp)}
+	},
+}
+
+// ipAddresses prints the parent as resource.group/namespace/name, lower
+// case. Upstream declares only Name and ParentRef but sends the age as a
+// third cell, which kubectl drops; here Age is a declared column, so
+// every cell has one.
+var ipAddresses = printer[*networkingv1.IPAddress]{
+	header: []metav1.TableColumnDefinition{
+		nameColumn,
+		text("ParentRef", networkingv1.IPAddressSpec{}.SwaggerDoc()["parentRef"]),
+		ageColumn,
+	},
+	cells: func(c clock, ip *networkingv1.IPAddress) []any {
+		parent := "<none>"
+		if ref := ip.Spec.ParentRef; ref != nil {
+			parent = strings.ToLower(schema.GroupResource{Group: ref.Group, Resource: ref.Resource}.String())
+			if ref.Namespace != "" {
+				parent += "/" + ref.Namespace
+			}
+			parent += "/" + ref.Name
+		}
+		return []any{ip.Name, parent, c.since(ip.CreationTimestamp)}
 	},
 }

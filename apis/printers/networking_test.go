@@ -84,3 +84,31 @@ func TestNetworkingResources(t *testing.T) {
 		},
 	})
 }
+
+func TestServiceCIDRsAndIPAddresses(t *testing.T) {
+	testRows(t, networking("servicecidrs"), []string{"Name", "CIDRs", "Age"}, []rowCase{{
+		name: "dual-stack",
+		obj: &networkingv1.ServiceCIDR{ObjectMeta: objectMeta("kubernetes"),
+			Spec: networkingv1.ServiceCIDRSpec{CIDRs: []string{"10.96.0.0/12", "fd00:10:96::/112"}}},
+		row: []any{"kubernetes", "10.96.0.0/12,fd00:10:96::/112", "3h"},
+	}})
+	testRows(t, networking("ipaddresses"), []string{"Name", "ParentRef", "Age"}, []rowCase{
+		{
+			name: "service",
+			obj: &networkingv1.IPAddress{ObjectMeta: objectMeta("10.96.0.10"), Spec: networkingv1.IPAddressSpec{
+				ParentRef: &networkingv1.ParentReference{Resource: "services", Namespace: "kube-system", Name: "kube-dns"}}},
+			row: []any{"10.96.0.10", "services/kube-system/kube-dns", "3h"},
+		},
+		{
+			name: "cluster-scoped parent of another group",
+			obj: &networkingv1.IPAddress{ObjectMeta: objectMeta("fe80::1"), Spec: networkingv1.IPAddressSpec{
+				ParentRef: &networkingv1.ParentReference{Group: "Example.com", Resource: "Gateways", Name: "gw"}}},
+			row: []any{"fe80::1", "gateways.example.com/gw", "3h"},
+		},
+		{
+			name: "no parent",
+			obj:  &networkingv1.IPAddress{ObjectMeta: objectMeta("10.0.0.1")},
+			row:  []any{"10.0.0.1", "<none>", "3h"},
+		},
+	})
+}

@@ -48,6 +48,8 @@ var tables = map[schema.GroupResource]rowPrinter{
 	{Group: "networking.k8s.io", Resource: "ingresses"}:       ingresses,
 	{Group: "networking.k8s.io", Resource: "ingressclasses"}:  ingressClasses,
 	{Group: "networking.k8s.io", Resource: "networkpolicies"}: networkPolicies,
+	{Group: "networking.k8s.io", Resource: "servicecidrs"}:    serviceCIDRs,
+	{Group: "networking.k8s.io", Resource: "ipaddresses"}:     ipAddresses,
 
 	{Group: "discovery.k8s.io", Resource: "endpointslices"}: endpointSlices,
 
