@@ -72,7 +72,9 @@ import (
 	"github.com/kubeshim/kubeshim/registry/dra/resourceslice"
 	"github.com/kubeshim/kubeshim/registry/networking/ingress"
 	"github.com/kubeshim/kubeshim/registry/networking/ingressclass"
+	"github.com/kubeshim/kubeshim/registry/networking/ipaddress"
 	"github.com/kubeshim/kubeshim/registry/networking/networkpolicy"
+	"github.com/kubeshim/kubeshim/registry/networking/servicecidr"
 	"github.com/kubeshim/kubeshim/registry/node/runtimeclass"
 	"github.com/kubeshim/kubeshim/registry/policy/poddisruptionbudget"
 	"github.com/kubeshim/kubeshim/registry/rbac/clusterrole"
@@ -128,6 +130,7 @@ func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions, pod
 		{gv: coordinationv1.SchemeGroupVersion, defs: []resource.Definition{lease.Definition()}},
 		{gv: networkingv1.SchemeGroupVersion, defs: []resource.Definition{
 			ingress.Definition(), ingressclass.Definition(), networkpolicy.Definition(),
+			servicecidr.Definition(), ipaddress.Definition(),
 		}},
 		{gv: policyv1.SchemeGroupVersion, defs: []resource.Definition{poddisruptionbudget.Definition()}},
 		{gv: rbacv1.SchemeGroupVersion, defs: []resource.Definition{
