@@ -14,6 +14,7 @@ import (
 	"github.com/kubeshim/kubeshim/controllers/cronjob"
 	"github.com/kubeshim/kubeshim/controllers/daemonset"
 	"github.com/kubeshim/kubeshim/controllers/deployment"
+	"github.com/kubeshim/kubeshim/controllers/disruption"
 	"github.com/kubeshim/kubeshim/controllers/endpoint"
 	"github.com/kubeshim/kubeshim/controllers/endpointslice"
 	"github.com/kubeshim/kubeshim/controllers/endpointslicemirroring"
@@ -87,6 +88,7 @@ func Run(ctx context.Context, c Config) error {
 	dsc := daemonset.New(client, factory.Apps().V1().DaemonSets(), factory.Apps().V1().ControllerRevisions(), factory.Core().V1().Pods(), factory.Core().V1().Nodes())
 	ssc := statefulset.New(client, factory.Apps().V1().StatefulSets(), factory.Core().V1().Pods(), factory.Core().V1().PersistentVolumeClaims(), factory.Apps().V1().ControllerRevisions())
 	nlc := nodelifecycle.New(client, factory.Core().V1().Nodes(), factory.Coordination().V1().Leases(), factory.Core().V1().Pods(), c.NodeLifecycle)
+	pdb := disruption.New(client, factory.Policy().V1().PodDisruptionBudgets(), factory.Core().V1().Pods(), factory.Core().V1().ReplicationControllers(), factory.Apps().V1().ReplicaSets(), factory.Apps().V1().Deployments(), factory.Apps().V1().StatefulSets())
 	tec := tainteviction.New(client, factory.Core().V1().Pods(), factory.Core().V1().Nodes())
 	pgc := podgc.New(client, factory.Core().V1().Pods(), factory.Core().V1().Nodes(), c.PodGC)
 	ipam, err := nodeipam.New(client, factory.Core().V1().Nodes(), c.NodeIPAM)
@@ -95,7 +97,7 @@ func Run(ctx context.Context, c Config) error {
 	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset", "statefulset", "node-lifecycle", "taint-eviction", "pod-garbage-collector", "node-ipam"})
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset", "statefulset", "node-lifecycle", "taint-eviction", "disruption", "pod-garbage-collector", "node-ipam"})
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go gc.Run(ctx, c.Workers)
@@ -114,6 +116,7 @@ func Run(ctx context.Context, c Config) error {
 	go ssc.Run(ctx, c.Workers)
 	go nlc.Run(ctx, c.Workers)
 	go tec.Run(ctx, c.Workers)
+	go pdb.Run(ctx, c.Workers)
 	go pgc.Run(ctx)
 	go ipam.Run(ctx, c.Workers)
 	<-ctx.Done()
