@@ -27,6 +27,7 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/kubeshim/kubeshim/controllers/expectations"
 	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
@@ -70,7 +71,7 @@ type Controller struct {
 	nodes       corelisters.NodeLister
 	synced      []cache.InformerSynced
 	clock       clock.Clock
-	exp         *expectations
+	exp         *expectations.Counting
 	burst       int
 	recorder    record.EventRecorder
 	broadcaster record.EventBroadcaster // nil when the recorder came from the caller (tests)
@@ -105,7 +106,7 @@ func newController(client kubernetes.Interface, daemonSets appsinformers.DaemonS
 		synced: []cache.InformerSynced{daemonSets.Informer().HasSynced, revisions.Informer().HasSynced,
 			pods.Informer().HasSynced, nodes.Informer().HasSynced},
 		clock:      clk,
-		exp:        newExpectations(clk),
+		exp:        expectations.NewCounting(clk),
 		burst:      BurstReplicas,
 		recorder:   recorder,
 		failedPods: flowcontrol.NewBackOff(failedPodsBackoffInitial, failedPodsBackoffMax),
@@ -207,7 +208,7 @@ func (c *Controller) daemonSetUpdated(oldObj, newObj any) {
 	if old.UID != cur.UID {
 		// Deleted and recreated under the same name between two
 		// observations: what was expected of the old one is moot.
-		c.exp.forget(key(old.Namespace, old.Name))
+		c.exp.Forget(key(old.Namespace, old.Name))
 	}
 	// Resyncs are not filtered: they are the last resort that brings
 	// status up to date with nodes deleted meanwhile.
@@ -219,7 +220,7 @@ func (c *Controller) daemonSetDeleted(obj any) {
 	if !ok {
 		return
 	}
-	c.exp.forget(key(ds.Namespace, ds.Name))
+	c.exp.Forget(key(ds.Namespace, ds.Name))
 	c.enqueue(ds)
 }
 
@@ -301,7 +302,7 @@ func (c *Controller) podAdded(obj any) {
 	}
 	if ref := metav1.GetControllerOfNoCopy(pod); ref != nil {
 		if ds := c.resolve(pod.Namespace, ref); ds != nil {
-			c.exp.creationObserved(key(ds.Namespace, ds.Name))
+			c.exp.CreationObserved(key(ds.Namespace, ds.Name))
 			c.enqueue(ds)
 		}
 		return
@@ -356,7 +357,7 @@ func (c *Controller) podDeleted(obj any) {
 		return
 	}
 	if ds := c.resolve(pod.Namespace, ref); ds != nil {
-		c.exp.deletionObserved(key(ds.Namespace, ds.Name))
+		c.exp.DeletionObserved(key(ds.Namespace, ds.Name))
 		c.enqueue(ds)
 	}
 }
@@ -444,7 +445,7 @@ func (c *Controller) sync(ctx context.Context, k string) (time.Duration, error) 
 	}
 	ds, err := c.daemonSets.DaemonSets(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
-		c.exp.forget(k)
+		c.exp.Forget(k)
 		return 0, nil
 	}
 	if err != nil {
@@ -478,7 +479,7 @@ func (c *Controller) sync(ctx context.Context, k string) (time.Duration, error) 
 	}
 	hash := cur.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]
 
-	if !c.exp.satisfied(k) {
+	if !c.exp.Satisfied(k) {
 		// Only status, and without observedGeneration: this generation
 		// was not acted on.
 		after, err := c.updateStatus(ctx, ds, pods, nodes, hash, false)
@@ -515,7 +516,7 @@ func (c *Controller) reconcile(ctx context.Context, ds *appsv1.DaemonSet, pods [
 	}
 	// Only once manage has nothing in flight: the rollout's arithmetic
 	// assumes one settled pod per node.
-	if c.exp.satisfied(k) && ds.Spec.UpdateStrategy.Type == appsv1.RollingUpdateDaemonSetStrategyType {
+	if c.exp.Satisfied(k) && ds.Spec.UpdateStrategy.Type == appsv1.RollingUpdateDaemonSetStrategyType {
 		if err := c.rollingUpdate(ctx, ds, pods, nodes, hash); err != nil {
 			return 0, err
 		}

@@ -221,7 +221,7 @@ func (c *Controller) syncNodes(ctx context.Context, ds *appsv1.DaemonSet, del, c
 	del = del[:min(len(del), c.burst)]
 	// Expectations first: the informer may deliver a create before the
 	// call returns.
-	c.exp.expect(k, len(create), len(del))
+	c.exp.Expect(k, len(create), len(del))
 
 	var (
 		mu   sync.Mutex
@@ -245,7 +245,7 @@ func (c *Controller) syncNodes(ctx context.Context, ds *appsv1.DaemonSet, del, c
 						return
 					}
 					// No event will come for a create that failed.
-					c.exp.creationObserved(k)
+					c.exp.CreationObserved(k)
 					if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
 						return
 					}
@@ -260,7 +260,7 @@ func (c *Controller) syncNodes(ctx context.Context, ds *appsv1.DaemonSet, del, c
 				// The rest would most likely fail the same way; the next
 				// sync starts slow again.
 				logger.V(2).Info("Slow-start failure. Skipping creation pods, decrementing expectations for daemon set", "skippedPods", skipped, "daemonset", klog.KObj(ds))
-				c.exp.lower(k, skipped, 0)
+				c.exp.Lower(k, skipped, 0)
 				break
 			}
 		}
@@ -272,7 +272,7 @@ func (c *Controller) syncNodes(ctx context.Context, ds *appsv1.DaemonSet, del, c
 			wg.Go(func() {
 				if err := c.deletePod(ctx, ds, name); err != nil {
 					// No event will come for a delete that failed.
-					c.exp.deletionObserved(k)
+					c.exp.DeletionObserved(k)
 					if !apierrors.IsNotFound(err) {
 						fail(err)
 					}

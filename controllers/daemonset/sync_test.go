@@ -18,6 +18,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kubeshim/kubeshim/controllers/deployment"
+	"github.com/kubeshim/kubeshim/controllers/expectations"
 	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
@@ -130,7 +131,7 @@ func TestSyncExpectations(t *testing.T) {
 	if diff := cmp.Diff([]string{"update daemonsets/status ds"}, h.writes()); diff != "" {
 		t.Errorf("sync before the creates are seen (-want +got):\n%s", diff)
 	}
-	h.clock.Step(expectationsTimeout + time.Second)
+	h.clock.Step(expectations.Timeout + time.Second)
 	h.sync(t)
 	if diff := cmp.Diff([]string{"create pods ds-*", "create pods ds-*", "update daemonsets/status ds"}, h.writes()); diff != "" {
 		t.Errorf("sync after the expectations expired (-want +got):\n%s", diff)

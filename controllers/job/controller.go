@@ -165,7 +165,7 @@ func (c *Controller) jobUpdated(oldObj, newObj any) {
 	k := jobKey(cur.Namespace, cur.Name)
 	if old.UID != cur.UID {
 		// Deleted and recreated between two observations.
-		c.exp.forget(k)
+		c.exp.Forget(k)
 		c.backoff.remove(k)
 	}
 	if isFinished(cur) {
@@ -186,7 +186,7 @@ func (c *Controller) jobDeleted(obj any) {
 		return
 	}
 	k := jobKey(job.Namespace, job.Name)
-	c.exp.forget(k)
+	c.exp.Forget(k)
 	c.backoff.remove(k)
 	c.finishing.Delete(job.UID)
 	c.queue.Add(k)
@@ -237,7 +237,7 @@ func (c *Controller) podAdded(obj any) {
 	if ref := metav1.GetControllerOfNoCopy(pod); ref != nil {
 		if job := c.resolve(pod.Namespace, ref); job != nil {
 			k := jobKey(job.Namespace, job.Name)
-			c.exp.creationObserved(k)
+			c.exp.CreationObserved(k)
 			c.queue.Add(k)
 		}
 		return
@@ -316,7 +316,7 @@ func (c *Controller) podDeleted(obj any, final bool) {
 		return
 	}
 	k := jobKey(job.Namespace, job.Name)
-	c.exp.deletionObserved(k, jobKey(pod.Namespace, pod.Name))
+	c.exp.DeletionObserved(k, jobKey(pod.Namespace, pod.Name))
 	if final || !hasTrackingFinalizer(pod) {
 		c.exp.finalizerRemovalObserved(k, pod.UID)
 	}

@@ -142,7 +142,7 @@ func TestExpectationsHoldCreates(t *testing.T) {
 		t.Fatalf("%d pods after two syncs on a stale cache, want 3", got)
 	}
 	h.refresh(t)
-	if !h.c.exp.satisfied("ns/pi") {
+	if !h.c.exp.Satisfied("ns/pi") {
 		t.Errorf("expectations unsatisfied after the informer showed the creates")
 	}
 	h.sync(t)
@@ -201,14 +201,14 @@ func TestSyncOrphans(t *testing.T) {
 // count once, and only pods the job deleted count.
 func TestPodDeletedExpectations(t *testing.T) {
 	h := newHarness(t, newJob(), newPod("a", corev1.PodRunning))
-	h.c.exp.expectDeletions("ns/pi", []string{"ns/a", "ns/b"})
+	h.c.exp.ExpectDeletions("ns/pi", []string{"ns/a", "ns/b"})
 	h.c.podDeleted(newPod("a", corev1.PodRunning, deleting), false)
 	h.c.podDeleted(newPod("a", corev1.PodRunning, deleting), true)
-	if h.c.exp.satisfied("ns/pi") {
+	if h.c.exp.Satisfied("ns/pi") {
 		t.Errorf("satisfied after two events for one of two deletes")
 	}
 	h.c.podDeleted(newPod("b", corev1.PodRunning), true)
-	if !h.c.exp.satisfied("ns/pi") {
+	if !h.c.exp.Satisfied("ns/pi") {
 		t.Errorf("unsatisfied after both deletes were seen")
 	}
 }

@@ -90,7 +90,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	shared, err := c.jobs.Jobs(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
-		c.exp.forget(key)
+		c.exp.Forget(key)
 		c.backoff.remove(key)
 		return 0, nil
 	}
@@ -120,7 +120,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	// Read before the pods are listed: a pod created in between then only
 	// defers the work to the sync its event brings.
-	satisfied := c.exp.satisfied(key)
+	satisfied := c.exp.Satisfied(key)
 	pods, err := c.podsForJob(ctx, job)
 	if err != nil {
 		return 0, err
@@ -532,7 +532,7 @@ func (c *Controller) createPods(ctx context.Context, s *syncState, n int, indexe
 		template.Finalizers = append(template.Finalizers, batchv1.JobTrackingFinalizer)
 	}
 	logger.V(4).Info("Too few pods running for job", "job", klog.KObj(job), "creating", n)
-	c.exp.expectCreations(s.key, n)
+	c.exp.ExpectCreations(s.key, n)
 	active := int32(len(s.active))
 	var (
 		mu   sync.Mutex
@@ -565,7 +565,7 @@ func (c *Controller) createPods(ctx context.Context, s *syncState, n int, indexe
 			return
 		}
 		// The informer will never show this pod.
-		c.exp.creationObserved(s.key)
+		c.exp.CreationObserved(s.key)
 		if !apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
 			errs = append(errs, err)
 		}
@@ -585,7 +585,7 @@ func (c *Controller) createPods(ctx context.Context, s *syncState, n int, indexe
 	}
 	for ; done < n; done++ {
 		// Skipped creates will not be observed either.
-		c.exp.creationObserved(s.key)
+		c.exp.CreationObserved(s.key)
 	}
 	return active, errors.Join(errs...)
 }
@@ -617,7 +617,7 @@ func (c *Controller) deleteSurplus(ctx context.Context, s *syncState, victims []
 	for i, p := range victims {
 		keys[i] = jobKey(p.Namespace, p.Name)
 	}
-	c.exp.expectDeletions(s.key, keys)
+	c.exp.ExpectDeletions(s.key, keys)
 	ready, deleted, err := c.parallelDelete(victims, func(p *corev1.Pod) error {
 		err := c.removeFinalizer(ctx, p)
 		if err == nil {
@@ -625,7 +625,7 @@ func (c *Controller) deleteSurplus(ctx context.Context, s *syncState, victims []
 		}
 		if err != nil {
 			// No delete event will come.
-			c.exp.deletionObserved(s.key, jobKey(p.Namespace, p.Name))
+			c.exp.DeletionObserved(s.key, jobKey(p.Namespace, p.Name))
 		}
 		return err
 	})

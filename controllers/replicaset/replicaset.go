@@ -25,6 +25,7 @@ import (
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 
+	"github.com/kubeshim/kubeshim/controllers/expectations"
 	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
@@ -46,7 +47,7 @@ type Controller struct {
 	pods   cache.Indexer
 	synced []cache.InformerSynced
 	clock  clock.PassiveClock
-	exp    *expectations
+	exp    *expectations.Tracking
 	burst  int
 	queue  *queue.Queue
 }
@@ -64,7 +65,7 @@ func newController(client kubernetes.Interface, kind Kind, pods coreinformers.Po
 		pods:   pods.Informer().GetIndexer(),
 		synced: []cache.InformerSynced{kind.Informer().HasSynced, pods.Informer().HasSynced},
 		clock:  clk,
-		exp:    newExpectations(clk),
+		exp:    expectations.NewTracking(clk),
 		burst:  BurstReplicas,
 	}
 	name := strings.ToLower(kind.GroupVersionKind().Kind)
@@ -134,7 +135,7 @@ func (c *Controller) ownerUpdated(oldObj, newObj any) {
 	if old.UID != cur.UID {
 		// Deleted and recreated under the same name between two
 		// observations: what was expected of the old one is moot.
-		c.exp.forget(key(old.Namespace, old.Name))
+		c.exp.Forget(key(old.Namespace, old.Name))
 	}
 	c.queue.Add(key(cur.Namespace, cur.Name))
 }
@@ -145,7 +146,7 @@ func (c *Controller) ownerDeleted(obj any) {
 		return
 	}
 	k := key(rs.Namespace, rs.Name)
-	c.exp.forget(k)
+	c.exp.Forget(k)
 	c.queue.Add(k)
 }
 
@@ -192,7 +193,7 @@ func (c *Controller) podAdded(obj any) {
 	if ref := metav1.GetControllerOfNoCopy(pod); ref != nil {
 		if rs := c.resolve(pod.Namespace, ref); rs != nil {
 			k := key(rs.Namespace, rs.Name)
-			c.exp.creationObserved(k)
+			c.exp.CreationObserved(k)
 			c.queue.Add(k)
 		}
 		return
@@ -256,7 +257,7 @@ func (c *Controller) podDeleted(obj any) {
 		return
 	}
 	k := key(rs.Namespace, rs.Name)
-	c.exp.deletionObserved(k, key(pod.Namespace, pod.Name))
+	c.exp.DeletionObserved(k, key(pod.Namespace, pod.Name))
 	c.queue.Add(k)
 }
 
@@ -270,13 +271,13 @@ func (c *Controller) sync(ctx context.Context, k string) (time.Duration, error) 
 	}
 	rs, err := c.kind.Get(namespace, name)
 	if apierrors.IsNotFound(err) {
-		c.exp.forget(k)
+		c.exp.Forget(k)
 		return 0, nil
 	}
 	if err != nil {
 		return 0, err
 	}
-	needsSync := c.exp.satisfied(k)
+	needsSync := c.exp.Satisfied(k)
 	selector, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector)
 	if err != nil {
 		// Validation refuses such selectors; nothing to retry.
@@ -473,7 +474,7 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, active [
 	switch {
 	case diff < 0:
 		n := min(-diff, c.burst)
-		c.exp.expectCreations(k, n)
+		c.exp.ExpectCreations(k, n)
 		logger.V(2).Info("Too few replicas", "owner", klog.KObj(rs), "need", want, "creating", n)
 		created, err := slowStartBatch(n, slowStartInitialBatch, func() error {
 			err := c.createPod(ctx, rs)
@@ -486,7 +487,7 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, active [
 		})
 		// Creates never issued will never be observed.
 		for i := created; i < n; i++ {
-			c.exp.creationObserved(k)
+			c.exp.CreationObserved(k)
 		}
 		return err
 	case diff > 0:
@@ -497,7 +498,7 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, active [
 		for i, p := range victims {
 			keys[i] = key(p.Namespace, p.Name)
 		}
-		c.exp.expectDeletions(k, keys)
+		c.exp.ExpectDeletions(k, keys)
 		var (
 			wg   sync.WaitGroup
 			mu   sync.Mutex
@@ -511,7 +512,7 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, active [
 					return
 				}
 				// No delete event will come for a failed delete.
-				c.exp.deletionObserved(k, key(pod.Namespace, pod.Name))
+				c.exp.DeletionObserved(k, key(pod.Namespace, pod.Name))
 				if !apierrors.IsNotFound(err) {
 					mu.Lock()
 					errs = append(errs, fmt.Errorf("delete pod %s/%s: %w", pod.Namespace, pod.Name, err))

@@ -23,6 +23,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	testclock "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubeshim/kubeshim/controllers/expectations"
 )
 
 var now = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -317,27 +319,27 @@ func TestExpectations(t *testing.T) {
 	// The informer shows one of the two pods: still waiting.
 	created := pod("seen", rs, rs.Spec.Template.Labels)
 	h.c.podAdded(created)
-	if h.c.exp.satisfied("ns/rs") {
+	if h.c.exp.Satisfied("ns/rs") {
 		t.Fatal("satisfied after one of two creations observed")
 	}
 	h.c.podAdded(pod("seen2", rs, rs.Spec.Template.Labels))
-	if !h.c.exp.satisfied("ns/rs") {
+	if !h.c.exp.Satisfied("ns/rs") {
 		t.Fatal("not satisfied after both creations observed")
 	}
 	// Expectations left unobserved expire.
-	h.c.exp.expectCreations("ns/rs", 1)
-	h.clock.Step(expectationsTimeout + time.Second)
-	if !h.c.exp.satisfied("ns/rs") {
+	h.c.exp.ExpectCreations("ns/rs", 1)
+	h.clock.Step(expectations.Timeout + time.Second)
+	if !h.c.exp.Satisfied("ns/rs") {
 		t.Error("expectations did not expire")
 	}
 	// Deletes: only a delete of a pod the owner deleted counts.
-	h.c.exp.expectDeletions("ns/rs", []string{"ns/a"})
+	h.c.exp.ExpectDeletions("ns/rs", []string{"ns/a"})
 	h.c.podDeleted(pod("b", rs, nil))
-	if h.c.exp.satisfied("ns/rs") {
+	if h.c.exp.Satisfied("ns/rs") {
 		t.Error("satisfied by a delete of a pod not being deleted")
 	}
 	h.c.podDeleted(cacheTombstone(pod("a", rs, nil)))
-	if !h.c.exp.satisfied("ns/rs") {
+	if !h.c.exp.Satisfied("ns/rs") {
 		t.Error("not satisfied after the expected delete (as a tombstone)")
 	}
 }
@@ -387,8 +389,8 @@ func TestCreateFailure(t *testing.T) {
 		t.Errorf("conditions = %+v, want ReplicaFailure/FailedCreate", st.Conditions)
 	}
 	// The 4 successful creates are expected; the 6 not made are not.
-	if x := h.c.exp.m["ns/rs"]; x == nil || x.add != 4 {
-		t.Errorf("expected creations = %+v, want 4", x)
+	if add, _, ok := h.c.exp.Pending("ns/rs"); !ok || add != 4 {
+		t.Errorf("expected creations = %d (set: %t), want 4", add, ok)
 	}
 
 	// Once the cache shows the failure status and the expectations are
@@ -398,7 +400,7 @@ func TestCreateFailure(t *testing.T) {
 	if err := h.c.kind.Informer().GetIndexer().Update(fresh); err != nil {
 		t.Fatal(err)
 	}
-	h.c.exp.forget("ns/rs")
+	h.c.exp.Forget("ns/rs")
 	if _, err := h.c.sync(context.Background(), "ns/rs"); err != nil {
 		t.Fatal(err)
 	}
