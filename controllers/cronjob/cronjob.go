@@ -27,6 +27,9 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubeshim/kubeshim/controllers/owner"
+	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
 const (
@@ -147,15 +150,8 @@ func (c *Controller) work(ctx context.Context) {
 	}
 }
 
-func unwrap(obj any) any {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		return tomb.Obj
-	}
-	return obj
-}
-
 func (c *Controller) enqueue(obj any) {
-	if cj, ok := unwrap(obj).(*batchv1.CronJob); ok {
+	if cj, ok := queue.Unwrap(obj).(*batchv1.CronJob); ok {
 		c.queue.Add(cj.Namespace + "/" + cj.Name)
 	}
 }
@@ -185,18 +181,11 @@ func (c *Controller) cronJobUpdated(oldObj, newObj any) {
 // resolve returns the CronJob a Job's controllerRef names, if it still
 // exists as the same object.
 func (c *Controller) resolve(namespace string, ref *metav1.OwnerReference) *batchv1.CronJob {
-	if ref == nil || ref.Kind != cronJobKind.Kind {
-		return nil
-	}
-	cj, err := c.cronJobs.CronJobs(namespace).Get(ref.Name)
-	if err != nil || cj.UID != ref.UID {
-		return nil
-	}
-	return cj
+	return owner.Resolve(ref, cronJobKind.Kind, c.cronJobs.CronJobs(namespace).Get)
 }
 
 func (c *Controller) jobChanged(obj any) {
-	j, ok := unwrap(obj).(*batchv1.Job)
+	j, ok := queue.Unwrap(obj).(*batchv1.Job)
 	if !ok {
 		return
 	}

@@ -28,6 +28,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/kubeshim/kubeshim/controllers/expectations"
+	"github.com/kubeshim/kubeshim/controllers/owner"
 	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
@@ -188,18 +189,9 @@ func podNodeKeys(obj any) ([]string, error) {
 	return []string{node}, nil
 }
 
-func key(namespace, name string) string { return namespace + "/" + name }
-
-func unwrap(obj any) any {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		return tomb.Obj
-	}
-	return obj
-}
-
 func (c *Controller) enqueue(obj any) {
-	if ds, ok := unwrap(obj).(*appsv1.DaemonSet); ok {
-		c.queue.Add(key(ds.Namespace, ds.Name))
+	if ds, ok := queue.Unwrap(obj).(*appsv1.DaemonSet); ok {
+		c.queue.Add(queue.Key(ds.Namespace, ds.Name))
 	}
 }
 
@@ -208,7 +200,7 @@ func (c *Controller) daemonSetUpdated(oldObj, newObj any) {
 	if old.UID != cur.UID {
 		// Deleted and recreated under the same name between two
 		// observations: what was expected of the old one is moot.
-		c.exp.Forget(key(old.Namespace, old.Name))
+		c.exp.Forget(queue.Key(old.Namespace, old.Name))
 	}
 	// Resyncs are not filtered: they are the last resort that brings
 	// status up to date with nodes deleted meanwhile.
@@ -216,25 +208,18 @@ func (c *Controller) daemonSetUpdated(oldObj, newObj any) {
 }
 
 func (c *Controller) daemonSetDeleted(obj any) {
-	ds, ok := unwrap(obj).(*appsv1.DaemonSet)
+	ds, ok := queue.Unwrap(obj).(*appsv1.DaemonSet)
 	if !ok {
 		return
 	}
-	c.exp.Forget(key(ds.Namespace, ds.Name))
+	c.exp.Forget(queue.Key(ds.Namespace, ds.Name))
 	c.enqueue(ds)
 }
 
 // resolve returns the DaemonSet a controllerRef names, if it still is the
 // same object.
 func (c *Controller) resolve(namespace string, ref *metav1.OwnerReference) *appsv1.DaemonSet {
-	if ref.Kind != controllerKind.Kind {
-		return nil
-	}
-	ds, err := c.daemonSets.DaemonSets(namespace).Get(ref.Name)
-	if err != nil || ds.UID != ref.UID {
-		return nil
-	}
-	return ds
+	return owner.Resolve(ref, controllerKind.Kind, c.daemonSets.DaemonSets(namespace).Get)
 }
 
 func (c *Controller) revisionAdded(obj any) {
@@ -281,7 +266,7 @@ func (c *Controller) revisionUpdated(oldObj, newObj any) {
 }
 
 func (c *Controller) revisionDeleted(obj any) {
-	cr, ok := unwrap(obj).(*appsv1.ControllerRevision)
+	cr, ok := queue.Unwrap(obj).(*appsv1.ControllerRevision)
 	if !ok {
 		return
 	}
@@ -302,7 +287,7 @@ func (c *Controller) podAdded(obj any) {
 	}
 	if ref := metav1.GetControllerOfNoCopy(pod); ref != nil {
 		if ds := c.resolve(pod.Namespace, ref); ds != nil {
-			c.exp.CreationObserved(key(ds.Namespace, ds.Name))
+			c.exp.CreationObserved(queue.Key(ds.Namespace, ds.Name))
 			c.enqueue(ds)
 		}
 		return
@@ -348,7 +333,7 @@ func (c *Controller) podUpdated(oldObj, newObj any) {
 }
 
 func (c *Controller) podDeleted(obj any) {
-	pod, ok := unwrap(obj).(*corev1.Pod)
+	pod, ok := queue.Unwrap(obj).(*corev1.Pod)
 	if !ok {
 		return
 	}
@@ -357,7 +342,7 @@ func (c *Controller) podDeleted(obj any) {
 		return
 	}
 	if ds := c.resolve(pod.Namespace, ref); ds != nil {
-		c.exp.DeletionObserved(key(ds.Namespace, ds.Name))
+		c.exp.DeletionObserved(queue.Key(ds.Namespace, ds.Name))
 		c.enqueue(ds)
 	}
 }
@@ -383,7 +368,7 @@ func (c *Controller) nodeUpdated(oldObj, newObj any) {
 // handler and waits for the next event, usually the pod garbage collector
 // deleting the node's pods; node deletions are rare enough to sync all.
 func (c *Controller) nodeDeleted(obj any) {
-	if _, ok := unwrap(obj).(*corev1.Node); !ok {
+	if _, ok := queue.Unwrap(obj).(*corev1.Node); !ok {
 		return
 	}
 	dss, err := c.daemonSets.List(labels.Everything())

@@ -16,6 +16,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/klog/v2"
+
+	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
 // templateGenerationLabel is the label that carried the template generation
@@ -216,7 +218,7 @@ func unscheduledPodsWithoutNode(nodes []*corev1.Node, byNode map[string][]*corev
 // at most burst of each, expecting to see them all before the next manage.
 func (c *Controller) syncNodes(ctx context.Context, ds *appsv1.DaemonSet, del, create []string, hash string) error {
 	logger := klog.FromContext(ctx)
-	k := key(ds.Namespace, ds.Name)
+	k := queue.Key(ds.Namespace, ds.Name)
 	create = create[:min(len(create), c.burst)]
 	del = del[:min(len(del), c.burst)]
 	// Expectations first: the informer may deliver a create before the

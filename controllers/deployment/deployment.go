@@ -23,6 +23,7 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/kubeshim/kubeshim/controllers/owner"
 	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
@@ -91,15 +92,8 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	c.queue.Run(ctx, workers, c.synced...)
 }
 
-func unwrap(obj any) any {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		return tomb.Obj
-	}
-	return obj
-}
-
 func (c *Controller) enqueue(obj any) {
-	if d, ok := unwrap(obj).(*appsv1.Deployment); ok {
+	if d, ok := queue.Unwrap(obj).(*appsv1.Deployment); ok {
 		c.queue.Add(d.Namespace + "/" + d.Name)
 	}
 }
@@ -107,14 +101,7 @@ func (c *Controller) enqueue(obj any) {
 // resolve returns the Deployment a controllerRef names, if it still is the
 // same object.
 func (c *Controller) resolve(namespace string, ref *metav1.OwnerReference) *appsv1.Deployment {
-	if ref.Kind != controllerKind.Kind {
-		return nil
-	}
-	d, err := c.deployments.Deployments(namespace).Get(ref.Name)
-	if err != nil || d.UID != ref.UID {
-		return nil
-	}
-	return d
+	return owner.Resolve(ref, controllerKind.Kind, c.deployments.Deployments(namespace).Get)
 }
 
 // selecting returns the Deployments whose selector matches rs's labels:
@@ -185,7 +172,7 @@ func (c *Controller) replicaSetUpdated(oldObj, newObj any) {
 }
 
 func (c *Controller) replicaSetDeleted(obj any) {
-	rs, ok := unwrap(obj).(*appsv1.ReplicaSet)
+	rs, ok := queue.Unwrap(obj).(*appsv1.ReplicaSet)
 	if !ok {
 		return
 	}
@@ -197,7 +184,7 @@ func (c *Controller) replicaSetDeleted(obj any) {
 }
 
 func (c *Controller) podDeleted(obj any) {
-	pod, ok := unwrap(obj).(*corev1.Pod)
+	pod, ok := queue.Unwrap(obj).(*corev1.Pod)
 	if !ok {
 		return
 	}

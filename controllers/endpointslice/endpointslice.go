@@ -180,9 +180,7 @@ func (c *Controller) sliceUpdated(oldObj, newObj any) {
 }
 
 func (c *Controller) sliceDeleted(obj any) {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = tomb.Obj
-	}
+	obj = queue.Unwrap(obj)
 	slice, ok := obj.(*discoveryv1.EndpointSlice)
 	if !ok || !c.reconciler.ManagedByController(slice) || !c.tracker.Has(slice) {
 		return

@@ -88,7 +88,7 @@ func New(client kubernetes.Interface, endpoints coreinformers.EndpointsInformer,
 			}
 		},
 		DeleteFunc: func(obj any) {
-			if ep, ok := unwrap(obj).(*corev1.Endpoints); ok && shouldMirror(ep) {
+			if ep, ok := queue.Unwrap(obj).(*corev1.Endpoints); ok && shouldMirror(ep) {
 				c.enqueue(ep)
 			}
 		},
@@ -108,7 +108,7 @@ func New(client kubernetes.Interface, endpoints coreinformers.EndpointsInformer,
 			}
 		},
 		DeleteFunc: func(obj any) {
-			if svc, ok := unwrap(obj).(*corev1.Service); ok && svc.Spec.Selector == nil {
+			if svc, ok := queue.Unwrap(obj).(*corev1.Service); ok && svc.Spec.Selector == nil {
 				c.enqueue(svc)
 			}
 		},
@@ -128,13 +128,6 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
 	defer c.broadcaster.Shutdown()
 	c.queue.Run(ctx, workers, c.synced...)
-}
-
-func unwrap(obj any) any {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		return tomb.Obj
-	}
-	return obj
 }
 
 func (c *Controller) enqueue(obj metav1.Object) {
@@ -187,7 +180,7 @@ func (c *Controller) sliceUpdated(oldObj, newObj any) {
 }
 
 func (c *Controller) sliceDeleted(obj any) {
-	s, ok := unwrap(obj).(*discoveryv1.EndpointSlice)
+	s, ok := queue.Unwrap(obj).(*discoveryv1.EndpointSlice)
 	if !ok || !managed(s) || !c.tracker.Has(s) {
 		return
 	}

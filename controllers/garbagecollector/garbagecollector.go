@@ -165,9 +165,7 @@ func (gc *GarbageCollector) startMonitor(ctx context.Context, gvr schema.GroupVe
 		AddFunc:    func(obj any) { gc.observe(gvr, obj) },
 		UpdateFunc: func(_, obj any) { gc.observe(gvr, obj) },
 		DeleteFunc: func(obj any) {
-			if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-				obj = tomb.Obj
-			}
+			obj = queue.Unwrap(obj)
 			if m, err := meta.Accessor(obj); err == nil {
 				gc.enqueue(gc.graph.remove(m.GetUID()))
 			}

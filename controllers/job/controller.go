@@ -25,6 +25,7 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/kubeshim/kubeshim/controllers/owner"
 	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
@@ -126,8 +127,6 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	c.queue.Run(ctx, workers, c.synced...)
 }
 
-func jobKey(namespace, name string) string { return namespace + "/" + name }
-
 func podKey(p *corev1.Pod) string { return "pod/" + p.Namespace + "/" + p.Name }
 
 func selectorKey(job *batchv1.Job) (string, bool) {
@@ -136,13 +135,6 @@ func selectorKey(job *batchv1.Job) (string, bool) {
 		return "", false
 	}
 	return "selector/" + job.Namespace + "/" + sel.String(), true
-}
-
-func unwrap(obj any) any {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		return tomb.Obj
-	}
-	return obj
 }
 
 // managedBy returns the controller named in spec.managedBy when it is not
@@ -156,13 +148,13 @@ func managedBy(job *batchv1.Job) string {
 
 func (c *Controller) jobAdded(obj any) {
 	if job, ok := obj.(*batchv1.Job); ok {
-		c.queue.Add(jobKey(job.Namespace, job.Name))
+		c.queue.Add(queue.Key(job.Namespace, job.Name))
 	}
 }
 
 func (c *Controller) jobUpdated(oldObj, newObj any) {
 	old, cur := oldObj.(*batchv1.Job), newObj.(*batchv1.Job)
-	k := jobKey(cur.Namespace, cur.Name)
+	k := queue.Key(cur.Namespace, cur.Name)
 	if old.UID != cur.UID {
 		// Deleted and recreated between two observations.
 		c.exp.Forget(k)
@@ -181,11 +173,11 @@ func (c *Controller) jobUpdated(oldObj, newObj any) {
 }
 
 func (c *Controller) jobDeleted(obj any) {
-	job, ok := unwrap(obj).(*batchv1.Job)
+	job, ok := queue.Unwrap(obj).(*batchv1.Job)
 	if !ok {
 		return
 	}
-	k := jobKey(job.Namespace, job.Name)
+	k := queue.Key(job.Namespace, job.Name)
 	c.exp.Forget(k)
 	c.backoff.remove(k)
 	c.finishing.Delete(job.UID)
@@ -198,14 +190,7 @@ func (c *Controller) jobDeleted(obj any) {
 // resolve returns the job a controllerRef names, if it is a Job and still
 // the same object.
 func (c *Controller) resolve(namespace string, ref *metav1.OwnerReference) *batchv1.Job {
-	if ref.Kind != controllerKind.Kind {
-		return nil
-	}
-	job, err := c.jobs.Jobs(namespace).Get(ref.Name)
-	if err != nil || job.UID != ref.UID {
-		return nil
-	}
-	return job
+	return owner.Resolve(ref, controllerKind.Kind, c.jobs.Jobs(namespace).Get)
 }
 
 // selecting returns the jobs whose selector matches pod: candidates to
@@ -236,7 +221,7 @@ func (c *Controller) podAdded(obj any) {
 	}
 	if ref := metav1.GetControllerOfNoCopy(pod); ref != nil {
 		if job := c.resolve(pod.Namespace, ref); job != nil {
-			k := jobKey(job.Namespace, job.Name)
+			k := queue.Key(job.Namespace, job.Name)
 			c.exp.CreationObserved(k)
 			c.queue.Add(k)
 		}
@@ -246,7 +231,7 @@ func (c *Controller) podAdded(obj any) {
 		c.orphans.Add(podKey(pod))
 	}
 	for _, job := range c.selecting(pod) {
-		c.queue.Add(jobKey(job.Namespace, job.Name))
+		c.queue.Add(queue.Key(job.Namespace, job.Name))
 	}
 }
 
@@ -268,7 +253,7 @@ func (c *Controller) podUpdated(oldObj, newObj any) {
 	refChanged := !reflect.DeepEqual(curRef, oldRef)
 	if refChanged && oldRef != nil {
 		if job := c.resolve(old.Namespace, oldRef); job != nil {
-			k := jobKey(job.Namespace, job.Name)
+			k := queue.Key(job.Namespace, job.Name)
 			if finalizerGone {
 				c.exp.finalizerRemovalObserved(k, cur.UID)
 			}
@@ -277,7 +262,7 @@ func (c *Controller) podUpdated(oldObj, newObj any) {
 	}
 	if curRef != nil {
 		if job := c.resolve(cur.Namespace, curRef); job != nil {
-			k := jobKey(job.Namespace, job.Name)
+			k := queue.Key(job.Namespace, job.Name)
 			if finalizerGone {
 				c.exp.finalizerRemovalObserved(k, cur.UID)
 			}
@@ -290,7 +275,7 @@ func (c *Controller) podUpdated(oldObj, newObj any) {
 	}
 	if refChanged || !reflect.DeepEqual(old.Labels, cur.Labels) {
 		for _, job := range c.selecting(cur) {
-			c.queue.Add(jobKey(job.Namespace, job.Name))
+			c.queue.Add(queue.Key(job.Namespace, job.Name))
 		}
 	}
 }
@@ -298,7 +283,7 @@ func (c *Controller) podUpdated(oldObj, newObj any) {
 // podDeleted handles a pod's deletion; final is false when only its
 // deletion began.
 func (c *Controller) podDeleted(obj any, final bool) {
-	pod, ok := unwrap(obj).(*corev1.Pod)
+	pod, ok := queue.Unwrap(obj).(*corev1.Pod)
 	if !ok {
 		return
 	}
@@ -315,8 +300,8 @@ func (c *Controller) podDeleted(obj any, final bool) {
 		}
 		return
 	}
-	k := jobKey(job.Namespace, job.Name)
-	c.exp.DeletionObserved(k, jobKey(pod.Namespace, pod.Name))
+	k := queue.Key(job.Namespace, job.Name)
+	c.exp.DeletionObserved(k, queue.Key(pod.Namespace, pod.Name))
 	if final || !hasTrackingFinalizer(pod) {
 		c.exp.finalizerRemovalObserved(k, pod.UID)
 	}

@@ -18,6 +18,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
 const (
@@ -615,7 +617,7 @@ func setIndexFailureCounts(logger klog.Logger, t *corev1.PodTemplateSpec, job *b
 func (c *Controller) deleteSurplus(ctx context.Context, s *syncState, victims []*corev1.Pod) (int32, error) {
 	keys := make([]string, len(victims))
 	for i, p := range victims {
-		keys[i] = jobKey(p.Namespace, p.Name)
+		keys[i] = queue.Key(p.Namespace, p.Name)
 	}
 	c.exp.ExpectDeletions(s.key, keys)
 	ready, deleted, err := c.parallelDelete(victims, func(p *corev1.Pod) error {
@@ -625,7 +627,7 @@ func (c *Controller) deleteSurplus(ctx context.Context, s *syncState, victims []
 		}
 		if err != nil {
 			// No delete event will come.
-			c.exp.DeletionObserved(s.key, jobKey(p.Namespace, p.Name))
+			c.exp.DeletionObserved(s.key, queue.Key(p.Namespace, p.Name))
 		}
 		return err
 	})

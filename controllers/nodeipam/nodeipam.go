@@ -202,9 +202,7 @@ func podCIDRs(node *corev1.Node) []string {
 // nodeDeleted releases the deleted node's subnets, unless another node
 // claims the same (two agents given the same --pod-cidr).
 func (c *Controller) nodeDeleted(obj any) {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = tomb.Obj
-	}
+	obj = queue.Unwrap(obj)
 	node, ok := obj.(*corev1.Node)
 	if !ok {
 		return

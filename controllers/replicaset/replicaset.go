@@ -26,6 +26,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kubeshim/kubeshim/controllers/expectations"
+	"github.com/kubeshim/kubeshim/controllers/owner"
 	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
@@ -111,18 +112,9 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	c.queue.Run(ctx, workers, c.synced...)
 }
 
-func key(namespace, name string) string { return namespace + "/" + name }
-
-func unwrap(obj any) any {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		return tomb.Obj
-	}
-	return obj
-}
-
 func (c *Controller) ownerChanged(obj any) {
 	if rs, err := c.kind.Convert(obj); err == nil {
-		c.queue.Add(key(rs.Namespace, rs.Name))
+		c.queue.Add(queue.Key(rs.Namespace, rs.Name))
 	}
 }
 
@@ -135,17 +127,17 @@ func (c *Controller) ownerUpdated(oldObj, newObj any) {
 	if old.UID != cur.UID {
 		// Deleted and recreated under the same name between two
 		// observations: what was expected of the old one is moot.
-		c.exp.Forget(key(old.Namespace, old.Name))
+		c.exp.Forget(queue.Key(old.Namespace, old.Name))
 	}
-	c.queue.Add(key(cur.Namespace, cur.Name))
+	c.queue.Add(queue.Key(cur.Namespace, cur.Name))
 }
 
 func (c *Controller) ownerDeleted(obj any) {
-	rs, err := c.kind.Convert(unwrap(obj))
+	rs, err := c.kind.Convert(queue.Unwrap(obj))
 	if err != nil {
 		return
 	}
-	k := key(rs.Namespace, rs.Name)
+	k := queue.Key(rs.Namespace, rs.Name)
 	c.exp.Forget(k)
 	c.queue.Add(k)
 }
@@ -153,15 +145,9 @@ func (c *Controller) ownerDeleted(obj any) {
 // resolve returns the owner a controllerRef names, if it is of this kind and
 // still the same object.
 func (c *Controller) resolve(namespace string, ref *metav1.OwnerReference) *appsv1.ReplicaSet {
-	gvk := c.kind.GroupVersionKind()
-	if ref.Kind != gvk.Kind {
-		return nil
-	}
-	rs, err := c.kind.Get(namespace, ref.Name)
-	if err != nil || rs.UID != ref.UID {
-		return nil
-	}
-	return rs
+	return owner.Resolve(ref, c.kind.GroupVersionKind().Kind, func(name string) (*appsv1.ReplicaSet, error) {
+		return c.kind.Get(namespace, name)
+	})
 }
 
 // selecting returns the owners whose selector matches pod: candidates to
@@ -192,14 +178,14 @@ func (c *Controller) podAdded(obj any) {
 	}
 	if ref := metav1.GetControllerOfNoCopy(pod); ref != nil {
 		if rs := c.resolve(pod.Namespace, ref); rs != nil {
-			k := key(rs.Namespace, rs.Name)
+			k := queue.Key(rs.Namespace, rs.Name)
 			c.exp.CreationObserved(k)
 			c.queue.Add(k)
 		}
 		return
 	}
 	for _, rs := range c.selecting(pod) {
-		c.queue.Add(key(rs.Namespace, rs.Name))
+		c.queue.Add(queue.Key(rs.Namespace, rs.Name))
 	}
 }
 
@@ -225,26 +211,26 @@ func (c *Controller) podUpdated(oldObj, newObj any) {
 	refChanged := !reflect.DeepEqual(curRef, oldRef)
 	if refChanged && oldRef != nil {
 		if rs := c.resolve(old.Namespace, oldRef); rs != nil {
-			c.queue.Add(key(rs.Namespace, rs.Name))
+			c.queue.Add(queue.Key(rs.Namespace, rs.Name))
 		}
 	}
 	if curRef != nil {
 		// A readiness change with minReadySeconds is followed up by the
 		// sync itself, which asks to come back when the pod is available.
 		if rs := c.resolve(cur.Namespace, curRef); rs != nil {
-			c.queue.Add(key(rs.Namespace, rs.Name))
+			c.queue.Add(queue.Key(rs.Namespace, rs.Name))
 		}
 		return
 	}
 	if labelsChanged || refChanged {
 		for _, rs := range c.selecting(cur) {
-			c.queue.Add(key(rs.Namespace, rs.Name))
+			c.queue.Add(queue.Key(rs.Namespace, rs.Name))
 		}
 	}
 }
 
 func (c *Controller) podDeleted(obj any) {
-	pod, ok := unwrap(obj).(*corev1.Pod)
+	pod, ok := queue.Unwrap(obj).(*corev1.Pod)
 	if !ok {
 		return
 	}
@@ -256,8 +242,8 @@ func (c *Controller) podDeleted(obj any) {
 	if rs == nil {
 		return
 	}
-	k := key(rs.Namespace, rs.Name)
-	c.exp.DeletionObserved(k, key(pod.Namespace, pod.Name))
+	k := queue.Key(rs.Namespace, rs.Name)
+	c.exp.DeletionObserved(k, queue.Key(pod.Namespace, pod.Name))
 	c.queue.Add(k)
 }
 
@@ -468,7 +454,7 @@ func (c *Controller) release(ctx context.Context, rs *appsv1.ReplicaSet, pod *co
 // manage creates or deletes pods to bring active to rs's replicas.
 func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, active []*corev1.Pod) error {
 	logger := klog.FromContext(ctx)
-	k := key(rs.Namespace, rs.Name)
+	k := queue.Key(rs.Namespace, rs.Name)
 	want := int(ptr.Deref(rs.Spec.Replicas, 1))
 	diff := len(active) - want
 	switch {
@@ -496,7 +482,7 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, active [
 		victims := c.podsToDelete(rs, active, n)
 		keys := make([]string, len(victims))
 		for i, p := range victims {
-			keys[i] = key(p.Namespace, p.Name)
+			keys[i] = queue.Key(p.Namespace, p.Name)
 		}
 		c.exp.ExpectDeletions(k, keys)
 		var (
@@ -512,7 +498,7 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, active [
 					return
 				}
 				// No delete event will come for a failed delete.
-				c.exp.DeletionObserved(k, key(pod.Namespace, pod.Name))
+				c.exp.DeletionObserved(k, queue.Key(pod.Namespace, pod.Name))
 				if !apierrors.IsNotFound(err) {
 					mu.Lock()
 					errs = append(errs, fmt.Errorf("delete pod %s/%s: %w", pod.Namespace, pod.Name, err))

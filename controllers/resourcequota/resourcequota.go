@@ -68,9 +68,7 @@ func (c *Controller) enqueueQuota(obj any) {
 }
 
 func (c *Controller) enqueueNamespaceOf(obj any) {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = tomb.Obj
-	}
+	obj = queue.Unwrap(obj)
 	accessor, err := meta.Accessor(obj)
 	if err != nil {
 		return

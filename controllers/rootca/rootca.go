@@ -59,9 +59,7 @@ func New(client kubernetes.Interface, rootCA []byte, namespaces coreinformers.Na
 }
 
 func (c *Controller) enqueue(obj any) {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = tomb.Obj
-	}
+	obj = queue.Unwrap(obj)
 	switch o := obj.(type) {
 	case *corev1.Namespace:
 		c.queue.Add(o.Name)

@@ -44,9 +44,7 @@ func New(client kubernetes.Interface, namespaces coreinformers.NamespaceInformer
 	})
 	_, _ = accounts.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		DeleteFunc: func(obj any) {
-			if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-				obj = tomb.Obj
-			}
+			obj = queue.Unwrap(obj)
 			if sa, ok := obj.(*corev1.ServiceAccount); ok && sa.Name == Name {
 				c.queue.Add(sa.Namespace)
 			}

@@ -22,6 +22,7 @@ import (
 	"k8s.io/utils/clock"
 	"k8s.io/utils/lru"
 
+	"github.com/kubeshim/kubeshim/controllers/owner"
 	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
@@ -152,39 +153,23 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	c.queue.Run(ctx, workers, c.synced...)
 }
 
-func setKey(namespace, name string) string { return namespace + "/" + name }
-
-func unwrap(obj any) any {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		return tomb.Obj
-	}
-	return obj
-}
-
 func (c *Controller) enqueue(obj any) {
-	if set, ok := unwrap(obj).(*appsv1.StatefulSet); ok {
-		c.queue.Add(setKey(set.Namespace, set.Name))
+	if set, ok := queue.Unwrap(obj).(*appsv1.StatefulSet); ok {
+		c.queue.Add(queue.Key(set.Namespace, set.Name))
 	}
 }
 
 func (c *Controller) setDeleted(obj any) {
-	if set, ok := unwrap(obj).(*appsv1.StatefulSet); ok {
-		c.writes.forget(setKey(set.Namespace, set.Name), "")
-		c.queue.Add(setKey(set.Namespace, set.Name))
+	if set, ok := queue.Unwrap(obj).(*appsv1.StatefulSet); ok {
+		c.writes.forget(queue.Key(set.Namespace, set.Name), "")
+		c.queue.Add(queue.Key(set.Namespace, set.Name))
 	}
 }
 
 // resolve returns the set a controllerRef names, if it still is the same
 // object.
 func (c *Controller) resolve(namespace string, ref *metav1.OwnerReference) *appsv1.StatefulSet {
-	if ref.Kind != controllerKind.Kind {
-		return nil
-	}
-	set, err := c.sets.StatefulSets(namespace).Get(ref.Name)
-	if err != nil || set.UID != ref.UID {
-		return nil
-	}
-	return set
+	return owner.Resolve(ref, controllerKind.Kind, c.sets.StatefulSets(namespace).Get)
 }
 
 // selecting returns the sets in namespace whose selector matches lbls: for
@@ -254,7 +239,7 @@ func (c *Controller) podUpdated(oldObj, newObj any) {
 }
 
 func (c *Controller) podDeleted(obj any) {
-	pod, ok := unwrap(obj).(*corev1.Pod)
+	pod, ok := queue.Unwrap(obj).(*corev1.Pod)
 	if !ok {
 		return
 	}
@@ -268,7 +253,7 @@ func (c *Controller) podDeleted(obj any) {
 // claimDeleted wakes the sets whose claims (labelled with their selector's
 // matchLabels) a deleted claim may have been.
 func (c *Controller) claimDeleted(obj any) {
-	claim, ok := unwrap(obj).(*corev1.PersistentVolumeClaim)
+	claim, ok := queue.Unwrap(obj).(*corev1.PersistentVolumeClaim)
 	if !ok || len(claim.Labels) == 0 {
 		return
 	}

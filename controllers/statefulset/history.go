@@ -15,6 +15,8 @@ import (
 	"k8s.io/client-go/util/retry"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
 // listRevisions returns the ControllerRevisions set controls and the
@@ -58,7 +60,7 @@ func (c *Controller) adoptOrphanRevisions(ctx context.Context, set *appsv1.State
 		if err != nil {
 			return fmt.Errorf("adopt revision %s/%s: %w", rev.Namespace, rev.Name, err)
 		}
-		c.writes.wrote(setKey(set.Namespace, set.Name), set.UID, resourceRevisions, adopted.ResourceVersion)
+		c.writes.wrote(queue.Key(set.Namespace, set.Name), set.UID, resourceRevisions, adopted.ResourceVersion)
 		klog.FromContext(ctx).V(2).Info("Adopted revision", "controllerRevision", klog.KObj(rev), "statefulSet", klog.KObj(set))
 		revisions[i] = adopted
 	}
@@ -168,7 +170,7 @@ func (c *Controller) createRevision(ctx context.Context, set *appsv1.StatefulSet
 		if err != nil {
 			return nil, fmt.Errorf("create revision %s/%s: %w", set.Namespace, clone.Name, err)
 		}
-		c.writes.wrote(setKey(set.Namespace, set.Name), set.UID, resourceRevisions, created.ResourceVersion)
+		c.writes.wrote(queue.Key(set.Namespace, set.Name), set.UID, resourceRevisions, created.ResourceVersion)
 		klog.FromContext(ctx).V(2).Info("Created revision", "controllerRevision", klog.KObj(created), "revision", created.Revision, "statefulSet", klog.KObj(set))
 		return created, nil
 	}
@@ -185,7 +187,7 @@ func (c *Controller) renumberRevision(ctx context.Context, set *appsv1.StatefulS
 		updated, err := c.client.AppsV1().ControllerRevisions(clone.Namespace).Update(ctx, clone, metav1.UpdateOptions{})
 		if err == nil {
 			clone = updated
-			c.writes.wrote(setKey(set.Namespace, set.Name), set.UID, resourceRevisions, updated.ResourceVersion)
+			c.writes.wrote(queue.Key(set.Namespace, set.Name), set.UID, resourceRevisions, updated.ResourceVersion)
 			return nil
 		}
 		if fresh, getErr := c.client.AppsV1().ControllerRevisions(clone.Namespace).Get(ctx, clone.Name, metav1.GetOptions{}); getErr == nil {

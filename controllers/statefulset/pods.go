@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/klog/v2"
+
+	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
 // Verbs of the pod and claim events, titled as upstream's reasons
@@ -52,7 +54,7 @@ func (c *Controller) createPod(ctx context.Context, set *appsv1.StatefulSet, pod
 		return fmt.Errorf("create pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
 	if err == nil {
-		c.writes.wrote(setKey(set.Namespace, set.Name), set.UID, resourcePods, created.ResourceVersion)
+		c.writes.wrote(queue.Key(set.Namespace, set.Name), set.UID, resourcePods, created.ResourceVersion)
 		klog.FromContext(ctx).V(2).Info("Created pod", "pod", klog.KObj(created), "statefulSet", klog.KObj(set))
 		pod = created
 	}
@@ -105,7 +107,7 @@ func (c *Controller) updatePod(ctx context.Context, set *appsv1.StatefulSet, pod
 		attempted = true
 		updated, err := c.client.CoreV1().Pods(pod.Namespace).Update(ctx, pod, metav1.UpdateOptions{})
 		if err == nil {
-			c.writes.wrote(setKey(set.Namespace, set.Name), set.UID, resourcePods, updated.ResourceVersion)
+			c.writes.wrote(queue.Key(set.Namespace, set.Name), set.UID, resourcePods, updated.ResourceVersion)
 			return nil
 		}
 		if apierrors.IsConflict(err) {
@@ -155,7 +157,7 @@ func (c *Controller) createClaims(ctx context.Context, set *appsv1.StatefulSet, 
 		case apierrors.IsNotFound(err):
 			created, err := c.client.CoreV1().PersistentVolumeClaims(claim.Namespace).Create(ctx, claim, metav1.CreateOptions{})
 			if err == nil {
-				c.writes.wrote(setKey(set.Namespace, set.Name), set.UID, resourceClaims, created.ResourceVersion)
+				c.writes.wrote(queue.Key(set.Namespace, set.Name), set.UID, resourceClaims, created.ResourceVersion)
 				klog.FromContext(ctx).V(2).Info("Created claim", "claim", klog.KObj(created), "pod", klog.KObj(pod), "statefulSet", klog.KObj(set))
 			} else {
 				errs = append(errs, fmt.Errorf("create claim %s/%s: %w", claim.Namespace, claim.Name, err))
@@ -216,7 +218,7 @@ func (c *Controller) updateClaimOwners(ctx context.Context, set *appsv1.Stateful
 		if err != nil {
 			return fmt.Errorf("could not update claim %s for delete policy ownerRefs: %w", claim.Name, err)
 		}
-		c.writes.wrote(setKey(set.Namespace, set.Name), set.UID, resourceClaims, updated.ResourceVersion)
+		c.writes.wrote(queue.Key(set.Namespace, set.Name), set.UID, resourceClaims, updated.ResourceVersion)
 		klog.FromContext(ctx).V(2).Info("Updated claim owners for retention policy", "claim", klog.KObj(claim), "pod", klog.KObj(pod), "statefulSet", klog.KObj(set))
 	}
 	return nil

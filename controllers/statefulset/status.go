@@ -12,6 +12,8 @@ import (
 	"k8s.io/client-go/util/retry"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
 // countReplicas sets status's pod counts from podLists: replicas counts
@@ -83,7 +85,7 @@ func (c *Controller) writeStatus(ctx context.Context, set *appsv1.StatefulSet, s
 		obj.Status = *status
 		updated, err := c.client.AppsV1().StatefulSets(obj.Namespace).UpdateStatus(ctx, obj, metav1.UpdateOptions{})
 		if err == nil {
-			c.writes.wrote(setKey(set.Namespace, set.Name), set.UID, resourceSets, updated.ResourceVersion)
+			c.writes.wrote(queue.Key(set.Namespace, set.Name), set.UID, resourceSets, updated.ResourceVersion)
 			return nil
 		}
 		if fresh, getErr := c.client.AppsV1().StatefulSets(obj.Namespace).Get(ctx, obj.Name, metav1.GetOptions{}); getErr == nil {

@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
+
+	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
 // staleCacheRecheck is how long a set whose caches are behind its own
@@ -164,7 +166,7 @@ func (c *Controller) claimPods(ctx context.Context, set *appsv1.StatefulSet, sel
 			adopted, err := c.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, adoptPatch(set, pod.UID), metav1.PatchOptions{})
 			switch {
 			case err == nil:
-				c.writes.wrote(setKey(set.Namespace, set.Name), set.UID, resourcePods, adopted.ResourceVersion)
+				c.writes.wrote(queue.Key(set.Namespace, set.Name), set.UID, resourcePods, adopted.ResourceVersion)
 				klog.FromContext(ctx).V(2).Info("Adopted pod", "pod", klog.KObj(pod), "statefulSet", klog.KObj(set))
 				claimed = append(claimed, adopted)
 			case apierrors.IsNotFound(err):
@@ -182,7 +184,7 @@ func (c *Controller) releasePod(ctx context.Context, set *appsv1.StatefulSet, po
 	released, err := c.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, releasePatch(set, pod.UID), metav1.PatchOptions{})
 	switch {
 	case err == nil:
-		c.writes.wrote(setKey(set.Namespace, set.Name), set.UID, resourcePods, released.ResourceVersion)
+		c.writes.wrote(queue.Key(set.Namespace, set.Name), set.UID, resourcePods, released.ResourceVersion)
 	case apierrors.IsNotFound(err), apierrors.IsInvalid(err):
 	default:
 		return fmt.Errorf("release pod %s/%s: %w", pod.Namespace, pod.Name, err)

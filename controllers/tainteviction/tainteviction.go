@@ -107,13 +107,6 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	c.queue.Run(ctx, workers, c.synced...)
 }
 
-func unwrap(obj any) any {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		return tomb.Obj
-	}
-	return obj
-}
-
 func (c *Controller) enqueuePod(obj any) {
 	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
 		c.queue.Add(key)
@@ -139,7 +132,7 @@ func (c *Controller) nodeUpdated(oldObj, newObj any) {
 }
 
 func (c *Controller) enqueueNodePods(obj any) {
-	node, ok := unwrap(obj).(*corev1.Node)
+	node, ok := queue.Unwrap(obj).(*corev1.Node)
 	if !ok {
 		return
 	}
