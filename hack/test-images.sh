@@ -37,6 +37,10 @@ install_missing() {
   local packages=()
   [[ -x /bin/busybox ]] || packages+=(busybox-static)
   [[ -x /usr/sbin/nginx ]] || packages+=(nginx)
+  # agnhost's nc, dig and socat (the service and DNS tests use them).
+  [[ -x /bin/nc.openbsd ]] || packages+=(netcat-openbsd)
+  [[ -x /usr/bin/dig ]] || packages+=(bind9-dnsutils)
+  [[ -x /usr/bin/socat ]] || packages+=(socat)
   ((${#packages[@]})) || return 0
   echo "installing ${packages[*]}"
   apt-get update
