@@ -23,6 +23,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kubeshim/kubeshim/controllers/deployment"
+	"github.com/kubeshim/kubeshim/controllers/podstate"
 )
 
 var now = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -352,7 +353,7 @@ func layout(t *testing.T, pods []*corev1.Pod, hashes map[string]string) []string
 			t.Fatal(err)
 		}
 		s := n + ":" + hashes[p.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]]
-		if isPodReady(p) {
+		if podstate.Ready(p) {
 			s += ":ready"
 		}
 		out = append(out, s)
@@ -366,7 +367,7 @@ func layout(t *testing.T, pods []*corev1.Pod, hashes map[string]string) []string
 func (h *harness) kubelet(t *testing.T) {
 	t.Helper()
 	for _, p := range h.pods(t) {
-		if p.Spec.NodeName != "" && isPodReady(p) {
+		if p.Spec.NodeName != "" && podstate.Ready(p) {
 			continue
 		}
 		n, err := targetNode(p)

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/klog/v2"
 
+	"github.com/kubeshim/kubeshim/controllers/podstate"
 	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
@@ -181,7 +182,7 @@ func (c *Controller) podsShouldBeOnNode(ctx context.Context, node *corev1.Node, 
 	}
 	if oldestNew != nil && oldestOld != nil {
 		switch {
-		case !isPodReady(oldestOld):
+		case !podstate.Ready(oldestOld):
 			logger.V(5).Info("Pod from daemonset is no longer ready and will be replaced with newer pod", "oldPod", klog.KObj(oldestOld), "daemonset", klog.KObj(ds), "newPod", klog.KObj(oldestNew))
 			del = append(del, oldestOld.Name)
 		case isPodAvailable(oldestNew, ds.Spec.MinReadySeconds, c.clock.Now()):
@@ -390,30 +391,16 @@ func copyMap(m map[string]string) map[string]string {
 	return out
 }
 
-func podReadyCondition(p *corev1.Pod) *corev1.PodCondition {
-	for i := range p.Status.Conditions {
-		if p.Status.Conditions[i].Type == corev1.PodReady {
-			return &p.Status.Conditions[i]
-		}
-	}
-	return nil
-}
-
-func isPodReady(p *corev1.Pod) bool {
-	c := podReadyCondition(p)
-	return c != nil && c.Status == corev1.ConditionTrue
-}
-
 // isPodAvailable is upstream's podutil.IsPodAvailable: ready for more than
 // minReadySeconds.
 func isPodAvailable(p *corev1.Pod, minReadySeconds int32, now time.Time) bool {
-	if !isPodReady(p) {
+	if !podstate.Ready(p) {
 		return false
 	}
 	if minReadySeconds == 0 {
 		return true
 	}
-	c := podReadyCondition(p)
+	c := podstate.ReadyCondition(p)
 	return !c.LastTransitionTime.IsZero() && c.LastTransitionTime.Add(time.Duration(minReadySeconds)*time.Second).Before(now)
 }
 

@@ -9,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
+
+	"github.com/kubeshim/kubeshim/controllers/podstate"
 )
 
 // statusUpdateRetries is how many times a status write is retried on a
@@ -40,7 +42,7 @@ func calculateStatus(logger klog.Logger, ds *appsv1.DaemonSet, nodes []*corev1.N
 		pods = append([]*corev1.Pod(nil), pods...)
 		sort.Sort(podsByAge(pods))
 		pod := pods[0]
-		if isPodReady(pod) {
+		if podstate.Ready(pod) {
 			s.NumberReady++
 			if isPodAvailable(pod, ds.Spec.MinReadySeconds, now) {
 				s.NumberAvailable++
@@ -60,7 +62,7 @@ func nextAvailable(byNode map[string][]*corev1.Pod, minReadySeconds int32, now t
 	var next time.Duration
 	for _, pods := range byNode {
 		for _, p := range pods {
-			c := podReadyCondition(p)
+			c := podstate.ReadyCondition(p)
 			if c == nil || c.Status != corev1.ConditionTrue || c.LastTransitionTime.IsZero() {
 				continue
 			}

@@ -17,31 +17,11 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubeshim/kubeshim/controllers/podstate"
 )
 
 var controllerKind = batchv1.SchemeGroupVersion.WithKind("Job")
-
-func isPodActive(p *corev1.Pod) bool {
-	return p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed && p.DeletionTimestamp == nil
-}
-
-func isPodTerminating(p *corev1.Pod) bool {
-	return p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed && p.DeletionTimestamp != nil
-}
-
-func isPodReady(p *corev1.Pod) bool {
-	c := podReadyCondition(p)
-	return c != nil && c.Status == corev1.ConditionTrue
-}
-
-func podReadyCondition(p *corev1.Pod) *corev1.PodCondition {
-	for i := range p.Status.Conditions {
-		if p.Status.Conditions[i].Type == corev1.PodReady {
-			return &p.Status.Conditions[i]
-		}
-	}
-	return nil
-}
 
 // onlyReplaceFailedPods: with podReplacementPolicy Failed a terminating pod
 // is still running, so it is neither replaced nor counted failed until it
@@ -87,11 +67,11 @@ func activePodOrder(pods []*corev1.Pod) {
 		if phase[a.Status.Phase] != phase[b.Status.Phase] {
 			return phase[a.Status.Phase] < phase[b.Status.Phase]
 		}
-		if isPodReady(a) != isPodReady(b) {
-			return !isPodReady(a)
+		if podstate.Ready(a) != podstate.Ready(b) {
+			return !podstate.Ready(a)
 		}
-		if isPodReady(a) && isPodReady(b) {
-			ta, tb := podReadyCondition(a).LastTransitionTime, podReadyCondition(b).LastTransitionTime
+		if podstate.Ready(a) && podstate.Ready(b) {
+			ta, tb := podstate.ReadyCondition(a).LastTransitionTime, podstate.ReadyCondition(b).LastTransitionTime
 			if !ta.Equal(&tb) {
 				return afterOrZero(ta, tb)
 			}

@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubeshim/kubeshim/controllers/podstate"
 )
 
 // setPodStatus plays the node agent: it writes a pod's status in the fake
@@ -38,7 +40,7 @@ func (h *harness) activePodNames(t *testing.T) []string {
 	}
 	var out []string
 	for _, p := range list.Items {
-		if isPodActive(&p) {
+		if podstate.Active(&p) {
 			out = append(out, p.Name)
 		}
 	}

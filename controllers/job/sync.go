@@ -19,6 +19,7 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
 
+	"github.com/kubeshim/kubeshim/controllers/podstate"
 	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
@@ -138,12 +139,12 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	for _, p := range pods {
 		switch {
-		case isPodActive(p):
+		case podstate.Active(p):
 			s.active = append(s.active, p)
-			if isPodReady(p) {
+			if podstate.Ready(p) {
 				s.ready++
 			}
-		case isPodTerminating(p):
+		case podstate.Terminating(p):
 			s.terminating++
 		}
 	}
@@ -412,7 +413,7 @@ func (s *syncState) firstPendingIndexes(n int) []int {
 	if onlyReplaceFailedPods(s.job) {
 		var terminating []*corev1.Pod
 		for _, p := range s.pods {
-			if isPodTerminating(p) {
+			if podstate.Terminating(p) {
 				terminating = append(terminating, p)
 			}
 		}
@@ -661,7 +662,7 @@ func (c *Controller) parallelDelete(pods []*corev1.Pod, del func(*corev1.Pod) er
 				return
 			}
 			deleted++
-			if isPodReady(p) {
+			if podstate.Ready(p) {
 				ready++
 			}
 		})

@@ -8,41 +8,21 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/kubeshim/kubeshim/controllers/podstate"
 )
 
 // podPhaseOrdinal orders phases for deletion: pods that have done less are
 // cheaper to lose.
 var podPhaseOrdinal = map[corev1.PodPhase]int{corev1.PodPending: 0, corev1.PodUnknown: 1, corev1.PodRunning: 2}
 
-func isPodActive(p *corev1.Pod) bool {
-	return p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed && p.DeletionTimestamp == nil
-}
-
-func isPodTerminating(p *corev1.Pod) bool {
-	return p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed && p.DeletionTimestamp != nil
-}
-
-func podReadyCondition(p *corev1.Pod) *corev1.PodCondition {
-	for i := range p.Status.Conditions {
-		if p.Status.Conditions[i].Type == corev1.PodReady {
-			return &p.Status.Conditions[i]
-		}
-	}
-	return nil
-}
-
-func isPodReady(p *corev1.Pod) bool {
-	c := podReadyCondition(p)
-	return c != nil && c.Status == corev1.ConditionTrue
-}
-
 // isPodAvailable is upstream's podutil.IsPodAvailable: ready for at least
 // minReadySeconds.
 func isPodAvailable(p *corev1.Pod, minReadySeconds int32, now time.Time) bool {
-	if !isPodReady(p) {
+	if !podstate.Ready(p) {
 		return false
 	}
-	c := podReadyCondition(p)
+	c := podstate.ReadyCondition(p)
 	return minReadySeconds == 0 ||
 		(!c.LastTransitionTime.IsZero() && c.LastTransitionTime.Add(time.Duration(minReadySeconds)*time.Second).Compare(now) <= 0)
 }
@@ -55,10 +35,10 @@ func nextAvailabilityCheck(pods []*corev1.Pod, minReadySeconds int32, now time.T
 	}
 	var next *time.Duration
 	for _, p := range pods {
-		if !isPodReady(p) {
+		if !podstate.Ready(p) {
 			continue
 		}
-		c := podReadyCondition(p)
+		c := podstate.ReadyCondition(p)
 		if c.LastTransitionTime.IsZero() {
 			continue
 		}
@@ -132,8 +112,8 @@ func (s rankedPods) Less(i, j int) bool {
 		return podPhaseOrdinal[pi.Status.Phase] < podPhaseOrdinal[pj.Status.Phase]
 	}
 	// 3. Not ready < ready.
-	if isPodReady(pi) != isPodReady(pj) {
-		return !isPodReady(pi)
+	if podstate.Ready(pi) != podstate.Ready(pj) {
+		return !podstate.Ready(pi)
 	}
 	// 4. Lower pod-deletion-cost < higher (PodDeletionCost is on by default).
 	if ci, cj := deletionCost(pi), deletionCost(pj); ci != cj {
@@ -144,8 +124,8 @@ func (s rankedPods) Less(i, j int) bool {
 		return s.rank[i] > s.rank[j]
 	}
 	// 6. Ready for a shorter time < longer, in log2 buckets of age.
-	if isPodReady(pi) && isPodReady(pj) {
-		ti, tj := podReadyCondition(pi).LastTransitionTime, podReadyCondition(pj).LastTransitionTime
+	if podstate.Ready(pi) && podstate.Ready(pj) {
+		ti, tj := podstate.ReadyCondition(pi).LastTransitionTime, podstate.ReadyCondition(pj).LastTransitionTime
 		if !ti.Equal(&tj) {
 			if s.now.IsZero() || ti.IsZero() || tj.IsZero() {
 				return afterOrZero(ti, tj)

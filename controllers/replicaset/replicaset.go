@@ -27,6 +27,7 @@ import (
 
 	"github.com/kubeshim/kubeshim/controllers/expectations"
 	"github.com/kubeshim/kubeshim/controllers/owner"
+	"github.com/kubeshim/kubeshim/controllers/podstate"
 	"github.com/kubeshim/kubeshim/controllers/queue"
 )
 
@@ -276,7 +277,7 @@ func (c *Controller) sync(ctx context.Context, k string) (time.Duration, error) 
 	}
 	var active []*corev1.Pod
 	for _, p := range all {
-		if isPodActive(p) {
+		if podstate.Active(p) {
 			active = append(active, p)
 		}
 	}
@@ -287,7 +288,7 @@ func (c *Controller) sync(ctx context.Context, k string) (time.Duration, error) 
 	var terminating []*corev1.Pod
 	if c.kind.TerminatingReplicas() {
 		for _, p := range all {
-			if isPodTerminating(p) {
+			if podstate.Terminating(p) {
 				terminating = append(terminating, p)
 			}
 		}
@@ -568,7 +569,7 @@ func (c *Controller) podsToDelete(rs *appsv1.ReplicaSet, active []*corev1.Pod, n
 	}
 	onNode := map[string]int{}
 	for _, p := range c.relatedPods(rs) {
-		if isPodActive(p) {
+		if podstate.Active(p) {
 			onNode[p.Spec.NodeName]++
 		}
 	}

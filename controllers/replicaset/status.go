@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubeshim/kubeshim/controllers/podstate"
 )
 
 // calculateStatus is rs's status given the pods it owns and the outcome of
@@ -23,7 +25,7 @@ func (c *Controller) calculateStatus(rs *appsv1.ReplicaSet, active, terminating 
 		if templateLabels.Matches(labels.Set(p.Labels)) {
 			fully++
 		}
-		if isPodReady(p) {
+		if podstate.Ready(p) {
 			ready++
 			if isPodAvailable(p, rs.Spec.MinReadySeconds, now) {
 				available++
