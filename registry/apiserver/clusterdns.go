@@ -66,7 +66,15 @@ func ensureClusterDNSService(ctx context.Context, client kubernetes.Interface, c
 	if err != nil {
 		return err
 	}
-	_, err = client.CoreV1().Services(metav1.NamespaceSystem).Create(ctx, clusterDNSService(ip), metav1.CreateOptions{})
+	// Look first: after a restart the service exists, and a create would
+	// fail on its cluster IP being taken before it fails on the name.
+	services := client.CoreV1().Services(metav1.NamespaceSystem)
+	if _, err := services.Get(ctx, clusterDNSName, metav1.GetOptions{}); err == nil {
+		return nil
+	} else if !apierrors.IsNotFound(err) {
+		return fmt.Errorf("get %s/%s: %w", metav1.NamespaceSystem, clusterDNSName, err)
+	}
+	_, err = services.Create(ctx, clusterDNSService(ip), metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create %s/%s: %w", metav1.NamespaceSystem, clusterDNSName, err)
 	}
