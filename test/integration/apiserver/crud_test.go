@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
 	"github.com/kubeshim/kubeshim/test/integration/framework"
@@ -56,36 +57,49 @@ func TestDeploymentDefaultsAndGeneration(t *testing.T) {
 		t.Errorf("created deployment (-want +got):\n%s", diff)
 	}
 
-	// A metadata-only change keeps the generation; a spec change bumps it.
-	d.Labels = map[string]string{"tier": "front"}
-	if d, err = deployments.Update(ctx, d, metav1.UpdateOptions{}); err != nil {
-		t.Fatalf("update labels: %v", err)
+	// The shared server runs the deployment controller, which writes the
+	// status meanwhile: every write re-reads and retries on conflicts.
+	write := func(what string, status bool, mutate func(*appsv1.Deployment)) *appsv1.Deployment {
+		t.Helper()
+		var out *appsv1.Deployment
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			cur, err := deployments.Get(ctx, "web", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			mutate(cur)
+			if status {
+				out, err = deployments.UpdateStatus(ctx, cur, metav1.UpdateOptions{})
+			} else {
+				out, err = deployments.Update(ctx, cur, metav1.UpdateOptions{})
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return out
 	}
+	// A metadata-only change keeps the generation; a spec change bumps it.
+	d = write("update labels", false, func(d *appsv1.Deployment) { d.Labels = map[string]string{"tier": "front"} })
 	if d.Generation != 1 {
 		t.Errorf("generation after a label change = %d, want 1", d.Generation)
 	}
-	d.Spec.Replicas = ptr.To[int32](3)
-	if d, err = deployments.Update(ctx, d, metav1.UpdateOptions{}); err != nil {
-		t.Fatalf("update replicas: %v", err)
-	}
+	d = write("update replicas", false, func(d *appsv1.Deployment) { d.Spec.Replicas = ptr.To[int32](3) })
 	if d.Generation != 2 {
 		t.Errorf("generation after a spec change = %d, want 2", d.Generation)
 	}
 
 	// Status written through the main resource is ignored.
-	d.Status.Replicas = 42
-	if d, err = deployments.Update(ctx, d, metav1.UpdateOptions{}); err != nil {
-		t.Fatalf("update status through main resource: %v", err)
-	}
-	if d.Status.Replicas != 0 {
-		t.Errorf("status.replicas = %d after an update of the main resource, want 0", d.Status.Replicas)
+	d = write("update status through main resource", false, func(d *appsv1.Deployment) { d.Status.Replicas = 42 })
+	if d.Status.Replicas == 42 {
+		t.Errorf("status.replicas = 42 after an update of the main resource, want it ignored")
 	}
 	// ...and written through /status it lands, without touching the spec.
-	d.Status.Replicas = 3
-	d.Spec.Replicas = ptr.To[int32](7)
-	if d, err = deployments.UpdateStatus(ctx, d, metav1.UpdateOptions{}); err != nil {
-		t.Fatalf("update status: %v", err)
-	}
+	d = write("update status", true, func(d *appsv1.Deployment) {
+		d.Status.Replicas = 3
+		d.Spec.Replicas = ptr.To[int32](7)
+	})
 	if d.Status.Replicas != 3 || *d.Spec.Replicas != 3 {
 		t.Errorf("after /status update: status.replicas=%d spec.replicas=%d, want 3 and 3", d.Status.Replicas, *d.Spec.Replicas)
 	}
