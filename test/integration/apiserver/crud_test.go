@@ -112,8 +112,16 @@ func TestDeploymentDefaultsAndGeneration(t *testing.T) {
 	if scale.Spec.Replicas != 3 || scale.Status.Selector != "app=web" {
 		t.Errorf("scale = %+v, want spec.replicas 3 and selector app=web", scale)
 	}
-	scale.Spec.Replicas = 5
-	if _, err := deployments.UpdateScale(ctx, "web", scale, metav1.UpdateOptions{}); err != nil {
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cur, err := deployments.GetScale(ctx, "web", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		cur.Spec.Replicas = 5
+		_, err = deployments.UpdateScale(ctx, "web", cur, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
 		t.Fatalf("update scale: %v", err)
 	}
 	if d, err = deployments.Get(ctx, "web", metav1.GetOptions{}); err != nil || *d.Spec.Replicas != 5 {
