@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
 	"github.com/kubeshim/kubeshim/scheduler"
@@ -239,19 +240,30 @@ func TestRequeueOnNodeUpdate(t *testing.T) {
 			// it back soon.
 			time.Sleep(1500 * time.Millisecond)
 			ctx := context.Background()
-			n, err := e.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
 			// Spec and labels go through the main resource, allocatable
-			// through status: apply the change to both.
-			tt.update(n)
-			if n, err = e.client.CoreV1().Nodes().Update(ctx, n, metav1.UpdateOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			tt.update(n)
-			if _, err := e.client.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{}); err != nil {
-				t.Fatal(err)
+			// through status: apply the change to both. The node
+			// lifecycle controller writes the node too (the
+			// unschedulable taint), so each write retries on conflict.
+			for _, update := range []func(*corev1.Node) (*corev1.Node, error){
+				func(n *corev1.Node) (*corev1.Node, error) {
+					return e.client.CoreV1().Nodes().Update(ctx, n, metav1.UpdateOptions{})
+				},
+				func(n *corev1.Node) (*corev1.Node, error) {
+					return e.client.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
+				},
+			} {
+				err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+					n, err := e.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+					if err != nil {
+						return err
+					}
+					tt.update(n)
+					_, err = update(n)
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
 			}
 			// waitBound's 30 s are far below the 5-minute flush: binding
 			// in time means the update requeued the pod.
