@@ -20,6 +20,13 @@ type PodInfo struct {
 	NonZeroMemory   int64
 	// HostPorts are the host ports the pod binds.
 	HostPorts []corev1.ContainerPort
+	// The pod's pod affinity and anti-affinity terms, parsed (the
+	// InterPodAffinity plugin checks every pod's against the pod being
+	// scheduled).
+	RequiredAffinityTerms      []AffinityTerm
+	RequiredAntiAffinityTerms  []AffinityTerm
+	PreferredAffinityTerms     []WeightedAffinityTerm
+	PreferredAntiAffinityTerms []WeightedAffinityTerm
 }
 
 // NewPodInfo computes a pod's PodInfo. The pod must not be changed after.
@@ -27,13 +34,15 @@ func NewPodInfo(pod *corev1.Pod) *PodInfo {
 	assigned := pod.Spec.NodeName != ""
 	nonZero := PodRequests(pod, RequestOptions{UseStatus: assigned, NonZero: true})
 	cpu, mem := nonZero[corev1.ResourceCPU], nonZero[corev1.ResourceMemory]
-	return &PodInfo{
+	p := &PodInfo{
 		Pod:             pod,
 		Requests:        NewResource(PodRequests(pod, RequestOptions{UseStatus: assigned})),
 		NonZeroMilliCPU: cpu.MilliValue(),
 		NonZeroMemory:   mem.Value(),
 		HostPorts:       HostPorts(pod),
 	}
+	p.parseAffinity()
+	return p
 }
 
 // HostPorts are the ports with a hostPort of the pod's containers and of its
@@ -82,6 +91,12 @@ type NodeInfo struct {
 	Allocatable Resource
 	// UsedPorts are the host ports the pods bind.
 	UsedPorts HostPortInfo
+	// PodsWithAffinity are the Pods with pod affinity or anti-affinity of
+	// any kind, PodsWithRequiredAntiAffinity those with required
+	// anti-affinity: InterPodAffinity looks at these on every node, and
+	// most nodes have none.
+	PodsWithAffinity             []*PodInfo
+	PodsWithRequiredAntiAffinity []*PodInfo
 	// Generation increases with every change.
 	Generation int64
 }
@@ -125,6 +140,12 @@ func (n *NodeInfo) RemoveNode() {
 // AddPodInfo counts a pod on the node.
 func (n *NodeInfo) AddPodInfo(p *PodInfo) {
 	n.Pods = append(n.Pods, p)
+	if hasAffinity(p.Pod) {
+		n.PodsWithAffinity = append(n.PodsWithAffinity, p)
+		if len(RequiredAntiAffinityTerms(p.Pod.Spec.Affinity)) > 0 {
+			n.PodsWithRequiredAntiAffinity = append(n.PodsWithRequiredAntiAffinity, p)
+		}
+	}
 	n.update(p, 1)
 }
 
@@ -138,6 +159,10 @@ func (n *NodeInfo) RemovePod(uid types.UID) error {
 		n.Pods[i] = n.Pods[last]
 		n.Pods[last] = nil
 		n.Pods = n.Pods[:last]
+		if hasAffinity(p.Pod) {
+			n.PodsWithAffinity = removePodInfo(n.PodsWithAffinity, p)
+			n.PodsWithRequiredAntiAffinity = removePodInfo(n.PodsWithRequiredAntiAffinity, p)
+		}
 		n.update(p, -1)
 		return nil
 	}
@@ -172,6 +197,12 @@ func (n *NodeInfo) Clone() *NodeInfo {
 		Allocatable:      n.Allocatable.Clone(),
 		UsedPorts:        n.UsedPorts.Clone(),
 		Generation:       n.Generation,
+	}
+	if len(n.PodsWithAffinity) > 0 {
+		c.PodsWithAffinity = append([]*PodInfo(nil), n.PodsWithAffinity...)
+	}
+	if len(n.PodsWithRequiredAntiAffinity) > 0 {
+		c.PodsWithRequiredAntiAffinity = append([]*PodInfo(nil), n.PodsWithRequiredAntiAffinity...)
 	}
 	return c
 }
