@@ -15,6 +15,7 @@ gofmt_check() {
 run gofmt gofmt_check
 run "go vet" go vet ./...
 run openapi hack/verify-openapi.sh
+run "rbac bootstrap policy" hack/verify-bootstrappolicy.sh
 run "no k8s.io/kubernetes" bash -c '! grep -q "^[[:space:]]*k8s.io/kubernetes " go.mod'
 if ((${#failed[@]})); then
   echo "verify failed: ${failed[*]}"
