@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -50,6 +51,35 @@ func (s *Scheduler) addEventHandlers(ctx context.Context) error {
 		DeleteFunc: func(obj any) { s.deleteNode(logger, obj) },
 	}); err != nil {
 		return fmt.Errorf("node handler: %w", err)
+	}
+	// Volume binding's inputs: a claim, volume or class that appears or
+	// changes may make a pod that waits for it schedulable. Watched only
+	// when a plugin asks, so a profile without volume binding lists none.
+	volumeInputs := []struct {
+		resource framework.EventResource
+		// informer is a func: asking the factory for an informer makes it
+		// start one.
+		informer func() cache.SharedIndexInformer
+	}{
+		{framework.PersistentVolumeClaim, func() cache.SharedIndexInformer { return s.informers.Core().V1().PersistentVolumeClaims().Informer() }},
+		{framework.PersistentVolume, func() cache.SharedIndexInformer { return s.informers.Core().V1().PersistentVolumes().Informer() }},
+		{framework.StorageClass, func() cache.SharedIndexInformer { return s.informers.Storage().V1().StorageClasses().Informer() }},
+	}
+	for _, in := range volumeInputs {
+		if !s.framework.Watches(in.resource) {
+			continue
+		}
+		label := strings.TrimPrefix(string(in.resource), "storage.k8s.io/")
+		add := framework.ClusterEvent{Resource: in.resource, ActionType: framework.Add, Label: label + "Add"}
+		update := framework.ClusterEvent{Resource: in.resource, ActionType: framework.Update, Label: label + "Update"}
+		if _, err := in.informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc: func(obj any) { s.queue.MoveAllToActiveOrBackoff(logger, add, nil, obj) },
+			UpdateFunc: func(oldObj, newObj any) {
+				s.queue.MoveAllToActiveOrBackoff(logger, update, oldObj, newObj)
+			},
+		}); err != nil {
+			return fmt.Errorf("%s handler: %w", label, err)
+		}
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/klog/v2"
@@ -23,8 +24,9 @@ import (
 const noteLengthLimit = 1024
 
 // scheduleOne runs one pass for a popped pod: choose a node on the latest
-// snapshot, assume the pod there, and bind it in the background so the next
-// pass can start at once.
+// snapshot, assume the pod there, reserve what it needs there (Reserve
+// plugins), and bind it in the background so the next pass can start at
+// once.
 func (s *Scheduler) scheduleOne(ctx context.Context, p *queue.QueuedPodInfo) {
 	logger := klog.FromContext(ctx)
 	pod := p.Pod
@@ -35,7 +37,8 @@ func (s *Scheduler) scheduleOne(ctx context.Context, p *queue.QueuedPodInfo) {
 	}
 	start := time.Now()
 	s.snapshot = s.cache.UpdateSnapshot(s.snapshot)
-	result, err := s.framework.Schedule(ctx, pod, s.snapshot)
+	state := framework.NewCycleState()
+	result, err := s.framework.SchedulePod(ctx, state, pod, s.snapshot)
 	if err != nil {
 		s.handleFailure(ctx, p, err)
 		return
@@ -47,37 +50,100 @@ func (s *Scheduler) scheduleOne(ctx context.Context, p *queue.QueuedPodInfo) {
 		s.handleFailure(ctx, p, fmt.Errorf("assume pod: %w", err))
 		return
 	}
-	// Counted on its node now: no longer as a nominee.
-	s.nominator.Delete(pod)
-	logger.V(4).Info("Chose a node", "pod", klog.KObj(pod), "node", result.Node, "evaluatedNodes", result.Evaluated, "feasibleNodes", result.Feasible, "duration", time.Since(start))
-	select {
-	case s.bindSlots <- struct{}{}:
-	case <-ctx.Done():
+	// giveBack undoes the assumption and the reservations of a pod that
+	// will not be bound now.
+	giveBack := func() {
+		s.framework.RunReservePluginsUnreserve(ctx, state, &assumed, result.Node)
 		if err := s.cache.ForgetPod(&assumed); err != nil {
 			logger.Error(err, "Cache could not forget a pod left unbound", "pod", klog.KObj(pod))
 		}
+	}
+	if sts := s.framework.RunReservePluginsReserve(ctx, state, &assumed, result.Node); !sts.IsSuccess() {
+		giveBack()
+		s.handleFailure(ctx, p, statusError(pod, result.Node, sts))
+		return
+	}
+	// Counted on its node now: no longer as a nominee.
+	s.nominator.Delete(pod)
+	logger.V(4).Info("Chose a node", "pod", klog.KObj(pod), "node", result.Node, "evaluatedNodes", result.Evaluated, "feasibleNodes", result.Feasible, "duration", time.Since(start))
+	preflight := s.framework.RunPreBindPreFlights(ctx, state, &assumed, result.Node)
+	if preflight.Code() == framework.Error {
+		giveBack()
+		s.handleFailure(ctx, p, preflight.AsError())
+		return
+	}
+	if !preflight.IsSkip() {
+		// PreBind may wait long (volumes being provisioned): it must not
+		// hold a binding slot, or a few such pods would stop the loop.
+		// The slot is taken for the binding write alone.
+		s.writes.Add(1)
+		go func() {
+			defer s.writes.Done()
+			s.bind(ctx, p, state, &assumed, true)
+		}()
+		return
+	}
+	select {
+	case s.bindSlots <- struct{}{}:
+	case <-ctx.Done():
+		giveBack()
 		s.handleFailure(ctx, p, ctx.Err())
 		return
 	}
 	s.writes.Add(1)
 	go func() {
 		defer s.writes.Done()
-		defer func() { <-s.bindSlots }()
-		s.bind(ctx, p, &assumed)
+		s.bind(ctx, p, state, &assumed, false)
 	}()
 }
 
-// bind writes the decision. On failure the room the pod held is given back
-// and the pod retried.
-func (s *Scheduler) bind(ctx context.Context, p *queue.QueuedPodInfo, assumed *corev1.Pod) {
+// statusError is the error a failed Reserve or PreBind gives the pod: a
+// rejection is a FitError naming the node and the plugin (so that only
+// events the plugin cares about retry the pod), anything else an error.
+func statusError(pod *corev1.Pod, node string, sts *framework.Status) error {
+	if !sts.IsRejected() {
+		return sts.AsError()
+	}
+	nodes := framework.NewNodeToStatus()
+	nodes.Nodes[node] = sts
+	d := framework.Diagnosis{NodeToStatus: nodes}
+	if sts.Plugin() != "" {
+		d.UnschedulablePlugins = sets.New(sts.Plugin())
+	}
+	return &framework.FitError{Pod: pod, NumAllNodes: 1, Diagnosis: d}
+}
+
+// bind runs the PreBind plugins (when preBind is set) and writes the
+// decision; it holds a binding slot for the write, taken here when preBind
+// is set and by the caller otherwise. On failure the reservations and the
+// room the pod held are given back and the pod retried.
+func (s *Scheduler) bind(ctx context.Context, p *queue.QueuedPodInfo, state *framework.CycleState, assumed *corev1.Pod, preBind bool) {
 	logger := klog.FromContext(ctx)
 	node := assumed.Spec.NodeName
-	if err := s.binder.Bind(ctx, assumed, node); err != nil {
+	fail := func(err error) {
+		s.framework.RunReservePluginsUnreserve(ctx, state, assumed, node)
 		if err := s.cache.ForgetPod(assumed); err != nil {
 			logger.Error(err, "Cache could not forget a pod whose binding failed", "pod", klog.KObj(assumed))
 		}
 		s.queue.MoveAllToActiveOrBackoff(logger, framework.ClusterEvent{Resource: framework.AssignedPod, ActionType: framework.Delete, Label: "AssumedPodDelete"}, assumed, nil)
-		s.handleFailure(ctx, p, fmt.Errorf("binding rejected: %w", err))
+		s.handleFailure(ctx, p, err)
+	}
+	if preBind {
+		if sts := s.framework.RunPreBindPlugins(ctx, state, assumed, node); !sts.IsSuccess() {
+			fail(statusError(p.Pod, node, sts))
+			return
+		}
+		select {
+		case s.bindSlots <- struct{}{}:
+		case <-ctx.Done():
+			fail(ctx.Err())
+			return
+		}
+	}
+	err := s.binder.Bind(ctx, assumed, node)
+	<-s.bindSlots
+	if err != nil {
+		fail(fmt.Errorf("binding rejected: %w", err))
 		return
 	}
 	s.queue.Done(p.Pod)

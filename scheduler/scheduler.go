@@ -106,9 +106,12 @@ type Scheduler struct {
 
 type handle struct {
 	informers informers.SharedInformerFactory
+	client    kubernetes.Interface
 }
 
 func (h handle) SharedInformerFactory() informers.SharedInformerFactory { return h.informers }
+
+func (h handle) ClientSet() kubernetes.Interface { return h.client }
 
 // New builds a scheduler; Run starts it.
 func New(ctx context.Context, c *Config) (*Scheduler, error) {
@@ -137,7 +140,7 @@ func New(ctx context.Context, c *Config) (*Scheduler, error) {
 		return coreinformers.NewFilteredPodInformer(client, metav1.NamespaceAll, resync, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc},
 			func(o *metav1.ListOptions) { o.FieldSelector = selector.String() })
 	})
-	fw, err := framework.New(ctx, registry, profile, handle{factory})
+	fw, err := framework.New(ctx, registry, profile, handle{informers: factory, client: c.Client})
 	if err != nil {
 		return nil, fmt.Errorf("scheduler framework: %w", err)
 	}

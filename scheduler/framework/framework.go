@@ -42,6 +42,8 @@ type Framework struct {
 	preScore   []PreScorePlugin
 	score      []ScorePlugin
 	weights    []int64
+	reserve    []ReservePlugin
+	preBind    []PreBindPlugin
 	// enqueue has every plugin that can reject a pod; a nil list means the
 	// plugin does not say which events help, so every event does.
 	enqueue map[string][]ClusterEventWithHint
@@ -109,6 +111,12 @@ func New(ctx context.Context, registry Registry, profile Profile, h Handle) (*Fr
 			f.score = append(f.score, p)
 			f.weights = append(f.weights, w)
 		}
+		if p, ok := p.(ReservePlugin); ok {
+			f.reserve = append(f.reserve, p)
+		}
+		if p, ok := p.(PreBindPlugin); ok {
+			f.preBind = append(f.preBind, p)
+		}
 		_, pe := p.(PreEnqueuePlugin)
 		_, pf := p.(PreFilterPlugin)
 		_, fi := p.(FilterPlugin)
@@ -128,6 +136,19 @@ func New(ctx context.Context, registry Registry, profile Profile, h Handle) (*Fr
 
 // SchedulerName is the profile's scheduler name.
 func (f *Framework) SchedulerName() string { return f.profile.SchedulerName }
+
+// Watches reports whether a plugin registered events about resource: the
+// scheduler watches PersistentVolumeClaims and the like only then.
+func (f *Framework) Watches(resource EventResource) bool {
+	for _, events := range f.enqueue {
+		for _, e := range events {
+			if e.Event.Resource == resource {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // RunPreEnqueuePlugins reports whether the pod may enter the active queue;
 // the first objection is returned with its plugin.
@@ -280,11 +301,16 @@ func ReasonHistogram(numAllNodes int, m NodeToStatus) string {
 // pod fits nowhere, ErrNoNodesAvailable when there are no nodes, and other
 // errors for plugin failures.
 func (f *Framework) Schedule(ctx context.Context, pod *corev1.Pod, snapshot *Snapshot) (ScheduleResult, error) {
+	return f.SchedulePod(ctx, NewCycleState(), pod, snapshot)
+}
+
+// SchedulePod is Schedule with the cycle state given: the scheduler keeps it
+// for the Reserve, PreBind and Unreserve calls of the pod's binding.
+func (f *Framework) SchedulePod(ctx context.Context, state *CycleState, pod *corev1.Pod, snapshot *Snapshot) (ScheduleResult, error) {
 	all := snapshot.Nodes()
 	if len(all) == 0 {
 		return ScheduleResult{}, ErrNoNodesAvailable
 	}
-	state := NewCycleState()
 	diagnosis := Diagnosis{NodeToStatus: NewNodeToStatus()}
 	fitError := func() error {
 		fe := &FitError{Pod: pod, NumAllNodes: len(all), Diagnosis: diagnosis}
@@ -675,4 +701,74 @@ func (f *Framework) selectHost(nodes []*NodeInfo, totals []int64) string {
 		}
 	}
 	return nodes[best].Node().Name
+}
+
+// RunReservePluginsReserve runs the Reserve plugins in order, stopping at
+// the first that fails; a rejection keeps its code and names its plugin,
+// an error is wrapped. The caller runs RunReservePluginsUnreserve on
+// failure.
+func (f *Framework) RunReservePluginsReserve(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) *Status {
+	for _, p := range f.reserve {
+		s := p.Reserve(ctx, state, pod, nodeName)
+		if s.IsSuccess() {
+			continue
+		}
+		if s.IsRejected() {
+			return withPlugin(s, p.Name())
+		}
+		return AsStatus(fmt.Errorf("running Reserve plugin %q: %w", p.Name(), s.AsError())).WithPlugin(p.Name())
+	}
+	return nil
+}
+
+// RunReservePluginsUnreserve runs every Reserve plugin's Unreserve, in the
+// reverse order of Reserve.
+func (f *Framework) RunReservePluginsUnreserve(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) {
+	for i := len(f.reserve) - 1; i >= 0; i-- {
+		f.reserve[i].Unreserve(ctx, state, pod, nodeName)
+	}
+}
+
+// RunPreBindPreFlights asks every PreBind plugin whether it has work for
+// the pod: Success if one has, Skip if none has, an error status if one
+// failed. The plugins that said Skip are left out of RunPreBindPlugins.
+func (f *Framework) RunPreBindPreFlights(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) *Status {
+	skip := sets.New[string]()
+	result := NewStatus(Skip)
+	for _, p := range f.preBind {
+		s := p.PreBindPreFlight(ctx, state, pod, nodeName)
+		switch s.Code() {
+		case Success:
+			result = nil
+		case Skip:
+			skip.Insert(p.Name())
+		case Error:
+			return AsStatus(fmt.Errorf("running PreBindPreFlight %q: %w", p.Name(), s.AsError())).WithPlugin(p.Name())
+		default:
+			return AsStatus(fmt.Errorf("PreBindPreFlight %s returned %q; only Success, Skip and Error are allowed", p.Name(), s.Code())).WithPlugin(p.Name())
+		}
+	}
+	state.skipPreBind = skip
+	return result
+}
+
+// RunPreBindPlugins runs the PreBind plugins in order (those whose
+// preflight said Skip excepted), stopping at the first failure: a
+// rejection keeps its code and names its plugin, an error reads as
+// kube-scheduler's ("running PreBind plugin %q: ...").
+func (f *Framework) RunPreBindPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) *Status {
+	for _, p := range f.preBind {
+		if state.skipPreBind.Has(p.Name()) {
+			continue
+		}
+		s := p.PreBind(ctx, state, pod, nodeName)
+		if s.IsSuccess() {
+			continue
+		}
+		if s.IsRejected() {
+			return withPlugin(s, p.Name())
+		}
+		return AsStatus(fmt.Errorf("running PreBind plugin %q: %w", p.Name(), s.AsError())).WithPlugin(p.Name())
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
 )
 
@@ -137,6 +138,31 @@ func DefaultNormalizeScore(maxPriority int64, reverse bool, scores []NodeScore) 
 	}
 }
 
+// ReservePlugin holds what a pod needs on its chosen node while the pod is
+// being bound (the volume binder's assumed volumes), so that the next
+// scheduling cycles see it taken. Reserve runs in the scheduling cycle once
+// the node is chosen; Unreserve undoes it when Reserve or the binding cycle
+// fails, for every Reserve plugin in reverse order, including the one that
+// failed and those that never ran: it must be idempotent.
+type ReservePlugin interface {
+	Plugin
+	Reserve(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) *Status
+	Unreserve(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string)
+}
+
+// PreBindPlugin runs in the binding cycle, before the pod is bound: it
+// makes the API writes the binding needs (volumes bound or provisioned) and
+// may wait for them. A failure unreserves the pod and schedules it again.
+type PreBindPlugin interface {
+	Plugin
+	// PreBindPreFlight says, at once and without API calls, whether PreBind
+	// has work for this pod on this node: Skip if not, Success if so. The
+	// scheduler binds a pod without PreBind work at once, and lets one with
+	// work wait without holding up the others.
+	PreBindPreFlight(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) *Status
+	PreBind(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) *Status
+}
+
 // EventResource is what a cluster event is about.
 type EventResource string
 
@@ -146,6 +172,12 @@ const (
 	Node EventResource = "Node"
 	// AssignedPod: a pod bound to a node was added, changed or deleted.
 	AssignedPod EventResource = "AssignedPod"
+	// PersistentVolumeClaim, PersistentVolume and StorageClass: volume
+	// binding's inputs. The scheduler watches them only when a plugin
+	// registers events about them.
+	PersistentVolumeClaim EventResource = "PersistentVolumeClaim"
+	PersistentVolume      EventResource = "PersistentVolume"
+	StorageClass          EventResource = "storage.k8s.io/StorageClass"
 	// WildCard matches every resource; the queue uses it to flush.
 	WildCard EventResource = "*"
 )
@@ -237,6 +269,8 @@ type CycleState struct {
 	// filters and scorers are the plugins left after PreFilter and
 	// PreScore skips, set by the framework.
 	filters []FilterPlugin
+	// skipPreBind are the PreBind plugins whose PreBindPreFlight said Skip.
+	skipPreBind sets.Set[string]
 }
 
 type stateEntry struct {
@@ -271,7 +305,7 @@ func (s *CycleState) Read(key StateKey) (any, error) {
 // Clone copies the state (the values are shared: they are not changed
 // after their PreFilter).
 func (s *CycleState) Clone() *CycleState {
-	return &CycleState{values: append([]stateEntry(nil), s.values...), filters: s.filters}
+	return &CycleState{values: append([]stateEntry(nil), s.values...), filters: s.filters, skipPreBind: s.skipPreBind}
 }
 
 // Handle is what a plugin may reach beyond the snapshot. It may be nil in
@@ -280,6 +314,14 @@ type Handle interface {
 	// SharedInformerFactory gives listers of other objects (namespaces,
 	// PodDisruptionBudgets...).
 	SharedInformerFactory() informers.SharedInformerFactory
+}
+
+// ClientHandle is the handle of a running scheduler: plugins that write
+// (VolumeBinding's PreBind) reach the API server through it. Plugins built
+// with a plain Handle (or nil, in tests) go without.
+type ClientHandle interface {
+	Handle
+	ClientSet() kubernetes.Interface
 }
 
 // Factory builds a plugin.
