@@ -140,6 +140,12 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 	}
 	generic.LoopbackClientConfig.ContentConfig.ContentType = "application/vnd.kubernetes.protobuf"
 	generic.LoopbackClientConfig.DisableCompression = true
+	// Clients' watches would otherwise hold the HTTP server's shutdown for
+	// its whole 60 s timeout (net/http waits for every stream to end, and a
+	// watch does not): as kube-apiserver's --shutdown-send-retry-after, the
+	// server drains the requests in flight, answering new ones 429, and
+	// then gives the open streams 2 s before it goes.
+	generic.ShutdownSendRetryAfter = true
 	generic.ExternalAddress = net.JoinHostPort(c.AdvertiseAddress.String(), fmt.Sprint(o.SecureServing.BindPort))
 
 	authz := authorizerfactory.NewAlwaysAllowAuthorizer()

@@ -53,8 +53,14 @@ func (c CompletedConfig) New() (*Server, error) {
 	}
 	if c.Options.Enabled(RoleControllers) {
 		err := core.AddPostStartHook("kubeshim-controllers", func(hc genericapiserver.PostStartHookContext) error {
+			// Leader-elected as the scheduler: servers sharing one etcd
+			// run one set of controllers between them.
+			config, le, err := controllers.NewOptions().Config(hc.LoopbackClientConfig, pki.EncodeCert(c.CA.Cert))
+			if err != nil {
+				return err
+			}
 			go func() {
-				err := controllers.Run(hc, controllers.Config{Client: hc.LoopbackClientConfig, RootCA: pki.EncodeCert(c.CA.Cert)})
+				err := controllers.RunLeaderElected(hc, config, le)
 				if err != nil {
 					klog.FromContext(hc).Error(err, "Controllers stopped")
 				}
