@@ -191,18 +191,20 @@ func (r *Runtime) inspect(ctx context.Context, c containerd.Container) (*Info, e
 		}
 	}
 	info.StartedAt = parseTime(info.Labels[LabelStartedAt])
-	if fin := info.Labels[LabelFinishedAt]; fin != "" {
-		// The exit was recorded and the task deleted.
-		info.State = "exited"
-		info.FinishedAt = parseTime(fin)
-		code, _ := strconv.Atoi(info.Labels[LabelExitCode])
-		info.ExitCode = int32(code)
-		info.Reason = info.Labels[LabelReason]
-		info.Message = info.Labels[LabelMessage]
+	if recordedExit(info) {
 		return info, nil
 	}
 	task, err := c.Task(ctx, nil)
 	if errdefs.IsNotFound(err) {
+		// The labels above may predate the exit: the watcher records it
+		// and then deletes the task, possibly between the two reads.
+		// Read them again before calling the task lost.
+		if labels, lerr := c.Labels(ctx); lerr == nil {
+			info.Labels = labels
+			if recordedExit(info) {
+				return info, nil
+			}
+		}
 		if !info.StartedAt.IsZero() {
 			// Started once, task gone without a recorded exit: containerd
 			// lost it (a host reboot, a killed shim). Report it as exited.
@@ -240,6 +242,22 @@ func (r *Runtime) inspect(ctx context.Context, c containerd.Container) (*Info, e
 		info.State = "unknown"
 	}
 	return info, nil
+}
+
+// recordedExit fills info from the exit the watcher recorded in the labels,
+// if it did: the task is then deleted.
+func recordedExit(info *Info) bool {
+	fin := info.Labels[LabelFinishedAt]
+	if fin == "" {
+		return false
+	}
+	info.State = "exited"
+	info.FinishedAt = parseTime(fin)
+	code, _ := strconv.Atoi(info.Labels[LabelExitCode])
+	info.ExitCode = int32(code)
+	info.Reason = info.Labels[LabelReason]
+	info.Message = info.Labels[LabelMessage]
+	return true
 }
 
 func parseTime(s string) time.Time {
