@@ -307,6 +307,7 @@ func (f *Framework) Schedule(ctx context.Context, pod *corev1.Pod, snapshot *Sna
 // SchedulePod is Schedule with the cycle state given: the scheduler keeps it
 // for the Reserve, PreBind and Unreserve calls of the pod's binding.
 func (f *Framework) SchedulePod(ctx context.Context, state *CycleState, pod *corev1.Pod, snapshot *Snapshot) (ScheduleResult, error) {
+	state.SetSnapshot(snapshot)
 	all := snapshot.Nodes()
 	if len(all) == 0 {
 		return ScheduleResult{}, ErrNoNodesAvailable
@@ -465,12 +466,13 @@ func (f *Framework) RunFilterPlugins(ctx context.Context, state *CycleState, pod
 
 // RunFilterPluginsWithNominatedPods runs the filters on the node as it will
 // be once the pods nominated to it with at least the pod's priority are
-// bound: room made by preemption is kept for the preemptor. (kubeshim's
-// filters only get stricter with more pods, so the one pass suffices where
-// kube-scheduler also runs one without them, for pod affinity.)
+// bound: room made by preemption is kept for the preemptor. If that passes,
+// the filters run again on the node without them, as kube-scheduler does:
+// pod affinity may be satisfied only by a nominated pod, which may yet not
+// come.
 func (f *Framework) RunFilterPluginsWithNominatedPods(ctx context.Context, state *CycleState, pod *corev1.Pod, node *NodeInfo) *Status {
+	var added *NodeInfo
 	if f.nominator != nil {
-		var added *NodeInfo
 		for _, p := range f.nominator.NominatedPodsForNode(node.Node().Name) {
 			if p.Pod.UID == pod.UID || PodPriority(p.Pod) < PodPriority(pod) {
 				continue
@@ -480,9 +482,12 @@ func (f *Framework) RunFilterPluginsWithNominatedPods(ctx context.Context, state
 			}
 			added.AddPodInfo(p)
 		}
-		if added != nil {
-			node = added
-		}
+	}
+	if added == nil {
+		return f.RunFilterPlugins(ctx, state, pod, node)
+	}
+	if s := f.RunFilterPlugins(ctx, state, pod, added); !s.IsSuccess() {
+		return s
 	}
 	return f.RunFilterPlugins(ctx, state, pod, node)
 }

@@ -271,6 +271,8 @@ type CycleState struct {
 	filters []FilterPlugin
 	// skipPreBind are the PreBind plugins whose PreBindPreFlight said Skip.
 	skipPreBind sets.Set[string]
+	// snapshot is the one the pass reads.
+	snapshot *Snapshot
 }
 
 type stateEntry struct {
@@ -305,8 +307,18 @@ func (s *CycleState) Read(key StateKey) (any, error) {
 // Clone copies the state (the values are shared: they are not changed
 // after their PreFilter).
 func (s *CycleState) Clone() *CycleState {
-	return &CycleState{values: append([]stateEntry(nil), s.values...), filters: s.filters, skipPreBind: s.skipPreBind}
+	return &CycleState{values: append([]stateEntry(nil), s.values...), filters: s.filters, skipPreBind: s.skipPreBind, snapshot: s.snapshot}
 }
+
+// SetSnapshot records the snapshot the pass reads; the framework does so
+// before PreFilter.
+func (s *CycleState) SetSnapshot(snap *Snapshot) { s.snapshot = snap }
+
+// Snapshot is the snapshot the pass reads, nil if none was set (a plugin
+// called alone, in a test): plugins that count over the whole cluster, as
+// kube-scheduler's do through its snapshot lister, read every node there,
+// and not only the ones they are given.
+func (s *CycleState) Snapshot() *Snapshot { return s.snapshot }
 
 // Handle is what a plugin may reach beyond the snapshot. It may be nil in
 // tests.
