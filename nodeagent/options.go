@@ -9,6 +9,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/kubeshim/kubeshim/nodeagent/simulated"
 	"github.com/kubeshim/kubeshim/proxy"
 )
 
@@ -35,6 +36,26 @@ type Options struct {
 	// Proxy tunes the service proxy the agent runs in-process; its node
 	// name and cluster CIDR are the agent's.
 	Proxy proxy.Options
+	// Simulate, when positive, makes the agent register that many
+	// simulated nodes (nodeagent/simulated) instead of running this host's
+	// pods; it then touches nothing of the host.
+	Simulate int
+	// Simulated holds the simulated nodes' flags.
+	Simulated SimulatedOptions
+}
+
+// SimulatedOptions are the flags of `kubeshim agent --simulate N`.
+type SimulatedOptions struct {
+	// Prefix names the nodes <prefix>-<i>; empty means --node-name, or "sim".
+	Prefix           string
+	CPU              string
+	Memory           string
+	EphemeralStorage string
+	Pods             int
+	// QPS and Burst rate-limit the agent's client: N nodes renew N/10
+	// leases a second.
+	QPS   float32
+	Burst int
 }
 
 // NewOptions returns the defaults.
@@ -51,6 +72,14 @@ func NewOptions() *Options {
 		KubeletPort:         10250,
 		ResolvConf:          "/etc/resolv.conf",
 		Proxy:               *proxy.NewOptions(),
+		Simulated: SimulatedOptions{
+			CPU:              "4",
+			Memory:           "16Gi",
+			EphemeralStorage: "100Gi",
+			Pods:             simulated.DefaultMaxPods,
+			QPS:              1000,
+			Burst:            2000,
+		},
 	}
 }
 
@@ -72,6 +101,14 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ResolvConf, "resolv-conf", o.ResolvConf, "The host resolver file Default-policy pods get.")
 	AddDNSFlags(fs, o)
 	o.Proxy.AddTuningFlags(fs)
+	fs.IntVar(&o.Simulate, "simulate", o.Simulate, "Register this many simulated nodes, which run no containers, instead of this host (for scale tests; see docs/simulated-nodes.md).")
+	fs.StringVar(&o.Simulated.Prefix, "simulate-prefix", o.Simulated.Prefix, "Simulated nodes are named <prefix>-<i> (default: --node-name, else \"sim\").")
+	fs.StringVar(&o.Simulated.CPU, "simulate-cpu", o.Simulated.CPU, "CPU capacity of each simulated node.")
+	fs.StringVar(&o.Simulated.Memory, "simulate-memory", o.Simulated.Memory, "Memory capacity of each simulated node.")
+	fs.StringVar(&o.Simulated.EphemeralStorage, "simulate-ephemeral-storage", o.Simulated.EphemeralStorage, "Ephemeral-storage capacity of each simulated node.")
+	fs.IntVar(&o.Simulated.Pods, "simulate-pods", o.Simulated.Pods, "Pods capacity of each simulated node.")
+	fs.Float32Var(&o.Simulated.QPS, "simulate-kube-api-qps", o.Simulated.QPS, "Queries per second of the simulated nodes' client (N nodes renew N/10 leases a second).")
+	fs.IntVar(&o.Simulated.Burst, "simulate-kube-api-burst", o.Simulated.Burst, "Burst of the simulated nodes' client.")
 }
 
 // AddDNSFlags adds the cluster DNS's flags; `kubeshim up` shares them.
@@ -81,6 +118,16 @@ func AddDNSFlags(fs *pflag.FlagSet, o *Options) {
 
 // Complete fills in defaults that depend on the host.
 func (o *Options) Complete() error {
+	if o.Simulate > 0 {
+		// Nothing of the host is used.
+		if o.Simulated.Prefix == "" {
+			o.Simulated.Prefix = o.NodeName
+		}
+		if o.Simulated.Prefix == "" {
+			o.Simulated.Prefix = "sim"
+		}
+		return nil
+	}
 	if o.NodeName == "" {
 		h, err := os.Hostname()
 		if err != nil {
@@ -102,6 +149,13 @@ func (o *Options) Complete() error {
 func (o *Options) Validate() error {
 	if o.Kubeconfig == "" {
 		return fmt.Errorf("--kubeconfig is required")
+	}
+	if o.Simulate < 0 {
+		return fmt.Errorf("--simulate must not be negative")
+	}
+	if o.Simulate > 0 {
+		_, err := o.simulatedConfig(nil)
+		return err
 	}
 	if _, err := os.Stat(o.PauseBinary); err != nil {
 		return fmt.Errorf("pause binary: %w (build it with `make build`)", err)

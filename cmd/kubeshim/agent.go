@@ -25,6 +25,9 @@ func newAgentCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if o.Simulate > 0 {
+				return nodeagent.RunSimulated(ctx, config)
+			}
 			agent, err := nodeagent.New(ctx, config)
 			if err != nil {
 				return err
