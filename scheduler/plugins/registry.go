@@ -10,6 +10,7 @@ import (
 	"github.com/kubeshim/kubeshim/scheduler/plugins/nodeunschedulable"
 	"github.com/kubeshim/kubeshim/scheduler/plugins/schedulinggates"
 	"github.com/kubeshim/kubeshim/scheduler/plugins/tainttoleration"
+	"github.com/kubeshim/kubeshim/scheduler/plugins/volumebinding"
 )
 
 // NewRegistry returns every plugin by name.
@@ -23,6 +24,7 @@ func NewRegistry() framework.Registry {
 		nodeports.Name:                       nodeports.New,
 		noderesources.FitName:                noderesources.NewFit,
 		noderesources.BalancedAllocationName: noderesources.NewBalancedAllocation,
+		volumebinding.Name:                   volumebinding.New,
 		defaultpreemption.Name:               defaultpreemption.New,
 	}
 }
@@ -39,6 +41,7 @@ func DefaultPlugins() []framework.PluginRef {
 		{Name: nodeaffinity.Name, Weight: 2},
 		{Name: nodeports.Name},
 		{Name: noderesources.FitName, Weight: 1},
+		{Name: volumebinding.Name},
 		{Name: defaultpreemption.Name},
 		{Name: noderesources.BalancedAllocationName, Weight: 1},
 	}
