@@ -114,29 +114,34 @@ func newAffinityTerm(pod *corev1.Pod, term *corev1.PodAffinityTerm) (AffinityTer
 // mergeLabelKeys adds "key in (value)" for each matchLabelKeys key and
 // "key notin (value)" for each mismatchLabelKeys key the pod has a label
 // for. Upstream's API server merges them into the labelSelector when the
-// pod is created; kubeshim's does not, so the scheduler does. Validation
-// forbids a key in both matchLabelKeys and labelSelector, so a key the
-// selector already names was merged by an API server that does: it is not
-// added twice.
+// pod is created; kubeshim's does not, so the scheduler does. What an API
+// server that does merged is not added twice: validation forbids a
+// matchLabelKeys key in the labelSelector, so such a key was merged (the
+// pod's label may have changed since; the merged value holds, as
+// upstream), and a mismatchLabelKeys key was if its very requirement is
+// there.
 func mergeLabelKeys(selector labels.Selector, term *corev1.PodAffinityTerm, podLabels map[string]string) (labels.Selector, error) {
 	if len(term.MatchLabelKeys) == 0 && len(term.MismatchLabelKeys) == 0 {
 		return selector, nil
 	}
-	named := func(key string) bool {
-		if _, ok := term.LabelSelector.MatchLabels[key]; ok {
+	merged := func(key, value string, op metav1.LabelSelectorOperator) bool {
+		if _, ok := term.LabelSelector.MatchLabels[key]; ok && op == metav1.LabelSelectorOpIn {
 			return true
 		}
 		for _, e := range term.LabelSelector.MatchExpressions {
-			if e.Key == key {
+			if e.Key != key {
+				continue
+			}
+			if op == metav1.LabelSelectorOpIn || (e.Operator == op && len(e.Values) == 1 && e.Values[0] == value) {
 				return true
 			}
 		}
 		return false
 	}
-	add := func(keys []string, op selection.Operator) error {
+	add := func(keys []string, op selection.Operator, lop metav1.LabelSelectorOperator) error {
 		for _, key := range keys {
 			value, ok := podLabels[key]
-			if !ok || named(key) {
+			if !ok || merged(key, value, lop) {
 				continue
 			}
 			r, err := labels.NewRequirement(key, op, []string{value})
@@ -147,10 +152,10 @@ func mergeLabelKeys(selector labels.Selector, term *corev1.PodAffinityTerm, podL
 		}
 		return nil
 	}
-	if err := add(term.MatchLabelKeys, selection.In); err != nil {
+	if err := add(term.MatchLabelKeys, selection.In, metav1.LabelSelectorOpIn); err != nil {
 		return nil, err
 	}
-	if err := add(term.MismatchLabelKeys, selection.NotIn); err != nil {
+	if err := add(term.MismatchLabelKeys, selection.NotIn, metav1.LabelSelectorOpNotIn); err != nil {
 		return nil, err
 	}
 	return selector, nil
