@@ -181,7 +181,7 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, cs *framework.CycleSt
 // plus, for a changed copy of a node, the difference its pods make (at the
 // node's own pairs, the only ones Filter reads for it).
 type counts struct {
-	s                                     *preFilterState
+	s                                    *preFilterState
 	existingAnti, affinity, antiAffinity topologyCounts // nil for a snapshot node
 }
 

@@ -99,7 +99,9 @@ func preferred(weight int32, t corev1.PodAffinityTerm, anti bool) podOpt {
 }
 
 // testHandle serves namespaces from an informer filled by hand.
-type testHandle struct{ factory informers.SharedInformerFactory }
+type testHandle struct {
+	factory informers.SharedInformerFactory
+}
 
 func (h testHandle) SharedInformerFactory() informers.SharedInformerFactory { return h.factory }
 
@@ -325,11 +327,13 @@ func TestFilterChangedNode(t *testing.T) {
 			before: existing, after: ok,
 		},
 		{
-			name:   "a pod the affinity needs added",
-			pod:    pod("p", "", affinity(term(corev1.LabelHostname, "app", "db"))),
-			pods:   []*corev1.Pod{pod("db", "c", labeled("app", "db"))},
-			node:   "b",
-			change: func(ni *framework.NodeInfo) { ni.AddPodInfo(framework.NewPodInfo(pod("db2", "b", labeled("app", "db")))) },
+			name: "a pod the affinity needs added",
+			pod:  pod("p", "", affinity(term(corev1.LabelHostname, "app", "db"))),
+			pods: []*corev1.Pod{pod("db", "c", labeled("app", "db"))},
+			node: "b",
+			change: func(ni *framework.NodeInfo) {
+				ni.AddPodInfo(framework.NewPodInfo(pod("db2", "b", labeled("app", "db"))))
+			},
 			before: noAff, after: ok,
 		},
 		{
@@ -343,11 +347,13 @@ func TestFilterChangedNode(t *testing.T) {
 			before: ok, after: ok,
 		},
 		{
-			name:   "a pod with anti-affinity to the pod nominated",
-			pod:    pod("p", "", labeled("app", "web"), affinity(term(zoneKey, "app", "web"))),
-			pods:   []*corev1.Pod{pod("web", "a", labeled("app", "web"))},
-			node:   "b",
-			change: func(ni *framework.NodeInfo) { ni.AddPodInfo(framework.NewPodInfo(pod("x", "b", antiAffinity(term(zoneKey, "app", "web"))))) },
+			name: "a pod with anti-affinity to the pod nominated",
+			pod:  pod("p", "", labeled("app", "web"), affinity(term(zoneKey, "app", "web"))),
+			pods: []*corev1.Pod{pod("web", "a", labeled("app", "web"))},
+			node: "b",
+			change: func(ni *framework.NodeInfo) {
+				ni.AddPodInfo(framework.NewPodInfo(pod("x", "b", antiAffinity(term(zoneKey, "app", "web")))))
+			},
 			before: ok, after: existing,
 		},
 	}
