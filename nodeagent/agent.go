@@ -21,6 +21,7 @@ import (
 
 	"github.com/kubeshim/kubeshim/nodeagent/envvars"
 	"github.com/kubeshim/kubeshim/nodeagent/images"
+	"github.com/kubeshim/kubeshim/nodeagent/localpath"
 	"github.com/kubeshim/kubeshim/nodeagent/network"
 	"github.com/kubeshim/kubeshim/nodeagent/node"
 	"github.com/kubeshim/kubeshim/nodeagent/pods"
@@ -48,8 +49,13 @@ type Agent struct {
 	server  *server.Server
 	dns     *dns.Server
 	proxy   *proxy.Proxy
-	stopRec func()
+	// localPath provisions the node's kubeshim.io/local-path volumes.
+	localPath *localpath.Provisioner
+	stopRec   func()
 }
+
+// StorageDir, under the data dir, holds the local-path volumes.
+const StorageDir = "storage"
 
 func (c *Config) dir(parts ...string) string {
 	return filepath.Join(append([]string{c.DataDir, "agent"}, parts...)...)
@@ -214,7 +220,14 @@ func New(ctx context.Context, c *Config) (*Agent, error) {
 		rt.Close()
 		return nil, fmt.Errorf("service proxy: %w", err)
 	}
-	return &Agent{config: c, client: client, runtime: rt, network: net, node: na, pods: pm, server: srv, dns: dnsServer, proxy: px, stopRec: broadcaster.Shutdown}, nil
+	// Volumes live beside the agent's state, not in it: <data-dir>/storage,
+	// as k3s keeps them.
+	lp, err := localpath.New(localpath.Config{Client: client, NodeName: c.NodeName, Root: filepath.Join(c.DataDir, StorageDir)})
+	if err != nil {
+		rt.Close()
+		return nil, fmt.Errorf("local-path provisioner: %w", err)
+	}
+	return &Agent{config: c, client: client, runtime: rt, network: net, node: na, pods: pm, server: srv, dns: dnsServer, proxy: px, localPath: lp, stopRec: broadcaster.Shutdown}, nil
 }
 
 // Run runs the agent until ctx ends. Containers keep running afterwards:
@@ -241,6 +254,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	run("kubelet API", a.server.Run)
 	run("cluster DNS", a.dns.Run)
 	run("service proxy", a.proxy.Run)
+	run("local-path provisioner", a.localPath.Run)
 	run("pods", func(ctx context.Context) error {
 		cidr, err := a.node.WaitForPodCIDR(ctx)
 		if err != nil {

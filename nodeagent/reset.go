@@ -29,13 +29,18 @@ type ResetOptions struct {
 	CNIBinDirs          []string
 	// KeepImages leaves the images (and so the containerd namespace).
 	KeepImages bool
+	// DeleteVolumes removes the local-path volumes (<data-dir>/storage)
+	// too; by default they are kept, as the one thing under the data dir
+	// that is users' data rather than kubeshim's.
+	DeleteVolumes bool
 }
 
 // Reset removes everything an agent made on this host: containers and
 // sandboxes with their networks, the service proxy's rules, the host
 // network pieces (sink, bridge, forward guard), mounts under the data dir,
-// the containerd namespace (unless images are kept) and the data dir. It
-// carries on past failures and reports them all.
+// the containerd namespace (unless images are kept) and the data dir, except
+// the local-path volumes' data in <data-dir>/storage unless DeleteVolumes
+// is set. It carries on past failures and reports them all.
 func Reset(ctx context.Context, o ResetOptions) error {
 	logger := klog.FromContext(ctx)
 	agentDir := filepath.Join(o.DataDir, "agent")
@@ -64,9 +69,29 @@ func Reset(ctx context.Context, o ResetOptions) error {
 		errs = append(errs, net.RemoveHost())
 	}
 	errs = append(errs, unmountUnder(agentDir))
-	if err := os.RemoveAll(o.DataDir); err != nil {
-		errs = append(errs, err)
+	errs = append(errs, removeDataDir(ctx, o.DataDir, o.DeleteVolumes))
+	return errors.Join(errs...)
+}
+
+// removeDataDir removes the data dir, all but the volumes' directory when
+// it holds volumes, unless deleteVolumes is set.
+func removeDataDir(ctx context.Context, dir string, deleteVolumes bool) error {
+	storage := filepath.Join(dir, StorageDir)
+	volumes, err := os.ReadDir(storage)
+	if deleteVolumes || len(volumes) == 0 || err != nil {
+		return os.RemoveAll(dir)
 	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		if e.Name() != StorageDir {
+			errs = append(errs, os.RemoveAll(filepath.Join(dir, e.Name())))
+		}
+	}
+	klog.FromContext(ctx).Info("Kept the local-path volumes' data; `kubeshim reset --delete-volumes` removes it", "dir", storage, "volumes", len(volumes))
 	return errors.Join(errs...)
 }
 

@@ -14,7 +14,7 @@ func newResetCommand() *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "reset",
-		Short: "Remove everything kubeshim made on this host: containers, networks, routes, iptables chains, the data dir",
+		Short: "Remove everything kubeshim made on this host: containers, networks, routes, iptables chains, the data dir (local-path volumes kept unless --delete-volumes)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return nodeagent.Reset(cmd.Context(), o)
@@ -26,5 +26,6 @@ func newResetCommand() *cobra.Command {
 	fs.StringVar(&o.ContainerdNamespace, "containerd-namespace", o.ContainerdNamespace, "The agent's containerd namespace.")
 	fs.StringSliceVar(&o.CNIBinDirs, "cni-bin-dir", nil, "Directories of the CNI plugins.")
 	fs.BoolVar(&o.KeepImages, "keep-images", false, "Keep the images (and the containerd namespace holding them).")
+	fs.BoolVar(&o.DeleteVolumes, "delete-volumes", false, "Remove the local-path persistent volumes' data (<data-dir>/storage) too; by default it is kept.")
 	return cmd
 }
