@@ -32,6 +32,10 @@ failed=$(grep -cE '^\s*--- FAIL' "$log" || true)
 skipped=$(grep -cE '^\s*--- SKIP' "$log" || true)
 if [[ $status -ne 0 ]]; then
   grep -E -B2 -A20 -- '--- FAIL|panic:' "$log" | head -200 || true
+  # The tests' own messages (t.Errorf/t.Fatalf lines) say why they failed;
+  # the verbose log interleaves them with server logs, far from "--- FAIL".
+  echo "test messages (file:line: ...):"
+  grep -E '^\s+[A-Za-z0-9_]+_test\.go:[0-9]+: ' "$log" | cut -c1-400 | head -80 || true
 fi
 echo "go test: ${passed} passed, ${failed} failed, ${skipped} skipped"
 
