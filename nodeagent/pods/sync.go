@@ -110,12 +110,9 @@ func (m *Manager) runPod(ctx context.Context, pod *corev1.Pod, st *podState, vie
 	}
 	mounts, err := m.config.Volumes.Setup(ctx, pod, m.volumeInfo(pod, st))
 	if err != nil {
-		verrs := volumes.VolumeErrors(err)
-		if len(verrs) == 0 {
-			m.config.Recorder.Eventf(pod, corev1.EventTypeWarning, "FailedMount", "%v", err)
-		}
-		for _, ve := range verrs {
-			m.config.Recorder.Event(pod, corev1.EventTypeWarning, "FailedMount", ve.Error())
+		// A pod whose claim is not bound waits here, as on a kubelet.
+		for _, msg := range volumes.FailedMountMessages(err) {
+			m.config.Recorder.Event(pod, corev1.EventTypeWarning, "FailedMount", msg)
 		}
 		return 2 * time.Second, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -107,6 +108,11 @@ func New(cfg Config) *Manager {
 type VolumeError struct {
 	Volume string
 	Err    error
+	// Unprocessed: the volume could not even be resolved to something to
+	// mount (its claim is not bound, say). The kubelet fails on such a
+	// volume before any mount, in its desired state of the world, and
+	// reports it differently; see FailedMountMessages.
+	Unprocessed bool
 }
 
 func (e *VolumeError) Error() string {
@@ -114,6 +120,36 @@ func (e *VolumeError) Error() string {
 }
 
 func (e *VolumeError) Unwrap() error { return e.Err }
+
+// FailedMountMessages are the kubelet's FailedMount event messages for an
+// error returned by Setup: one "MountVolume.SetUp failed ..." per volume
+// that failed to mount, and one "Unable to attach or mount volumes: ..."
+// naming the volumes that could not be processed and why, as the kubelet
+// words it when its volume manager gives up on the pod.
+func FailedMountMessages(err error) []string {
+	verrs := VolumeErrors(err)
+	if len(verrs) == 0 {
+		return []string{err.Error()}
+	}
+	var out, unmounted, unprocessed, reasons []string
+	for _, ve := range verrs {
+		unmounted = append(unmounted, ve.Volume)
+		if ve.Unprocessed {
+			unprocessed = append(unprocessed, ve.Volume)
+			reasons = append(reasons, ve.Err.Error())
+			continue
+		}
+		out = append(out, ve.Error())
+	}
+	if len(unprocessed) > 0 {
+		sort.Strings(unmounted)
+		sort.Strings(unprocessed)
+		// Nothing kubeshim mounts needs attaching: none is unattached.
+		out = append(out, fmt.Sprintf("Unable to attach or mount volumes: unmounted volumes=%v, unattached volumes=[], failed to process volumes=%v: %s",
+			unmounted, unprocessed, strings.Join(reasons, "; ")))
+	}
+	return out
+}
 
 // VolumeErrors returns the per-volume errors in an error returned by Setup.
 func VolumeErrors(err error) []*VolumeError {
@@ -159,7 +195,8 @@ func (m *Manager) Setup(ctx context.Context, pod *corev1.Pod, info PodInfo) (map
 		mnt, err := m.setupVolume(ctx, pod, vol, info)
 		if err != nil {
 			logger.Error(err, "Failed to set up volume", "volume", vol.Name)
-			errs = append(errs, &VolumeError{Volume: vol.Name, Err: err})
+			var pe *processError
+			errs = append(errs, &VolumeError{Volume: vol.Name, Err: err, Unprocessed: errors.As(err, &pe)})
 			continue
 		}
 		mounts[vol.Name] = mnt

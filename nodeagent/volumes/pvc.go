@@ -14,27 +14,22 @@ import (
 
 const pvcProtectionFinalizer = "kubernetes.io/pvc-protection"
 
+// processError is a claim that cannot be resolved to a volume to mount
+// (not bound, its volume of an unsupported kind): the kubelet's volume
+// manager fails on it before it mounts anything, and words it differently.
+type processError struct{ err error }
+
+func (e *processError) Error() string { return e.err.Error() }
+func (e *processError) Unwrap() error { return e.err }
+
 // setupClaim resolves a claim to its bound persistent volume and returns the
 // volume's path on this node. Only hostPath and local volumes are supported:
 // they are the ones that need no attach or mount. ephemeral says the claim
 // belongs to a generic ephemeral volume and must be owned by the pod.
 func (m *Manager) setupClaim(ctx context.Context, pod *corev1.Pod, volName, claimName string, readOnly, ephemeral bool) (Mount, error) {
-	if m.client == nil {
-		return Mount{}, errors.New("no API client configured")
-	}
-	pvc, err := m.boundClaim(ctx, pod.Namespace, claimName)
+	pv, err := m.claimVolume(ctx, pod, volName, claimName, ephemeral)
 	if err != nil {
-		return Mount{}, fmt.Errorf("error processing PVC %s/%s: %w", pod.Namespace, claimName, err)
-	}
-	if ephemeral && (pvc.Namespace != pod.Namespace || !metav1.IsControlledBy(pvc, pod)) {
-		return Mount{}, fmt.Errorf("PVC %s/%s was not created for pod %s/%s (pod is not owner)", pvc.Namespace, pvc.Name, pod.Namespace, pod.Name)
-	}
-	pv, err := m.boundVolume(ctx, pvc)
-	if err != nil {
-		return Mount{}, fmt.Errorf("error processing PVC %s/%s: %w", pod.Namespace, claimName, err)
-	}
-	if pv.Spec.VolumeMode != nil && *pv.Spec.VolumeMode == corev1.PersistentVolumeBlock {
-		return Mount{}, fmt.Errorf("volume %s has volumeMode %s, which kubeshim does not support", volName, corev1.PersistentVolumeBlock)
+		return Mount{}, &processError{err}
 	}
 	switch {
 	case pv.Spec.HostPath != nil:
@@ -42,11 +37,8 @@ func (m *Manager) setupClaim(ctx context.Context, pod *corev1.Pod, volName, clai
 			return Mount{}, err
 		}
 		return Mount{HostPath: pv.Spec.HostPath.Path, ReadOnly: readOnly}, nil
-	case pv.Spec.Local != nil:
+	default: // local
 		path := pv.Spec.Local.Path
-		if path == "" {
-			return Mount{}, fmt.Errorf("LocalVolume volume %q path is empty", volName)
-		}
 		fi, err := os.Stat(path)
 		if err != nil {
 			return Mount{}, fmt.Errorf("local volume %s: %w", pv.Name, err)
@@ -58,7 +50,37 @@ func (m *Manager) setupClaim(ctx context.Context, pod *corev1.Pod, volName, clai
 		}
 		return Mount{HostPath: path, ReadOnly: readOnly}, nil
 	}
-	return Mount{}, fmt.Errorf("persistent volume %s: only hostPath and local persistent volumes are supported by kubeshim", pv.Name)
+}
+
+// claimVolume is the bound hostPath or local volume of the pod's claim.
+func (m *Manager) claimVolume(ctx context.Context, pod *corev1.Pod, volName, claimName string, ephemeral bool) (*corev1.PersistentVolume, error) {
+	if m.client == nil {
+		return nil, errors.New("no API client configured")
+	}
+	pvc, err := m.boundClaim(ctx, pod.Namespace, claimName)
+	if err != nil {
+		return nil, fmt.Errorf("error processing PVC %s/%s: %w", pod.Namespace, claimName, err)
+	}
+	if ephemeral && (pvc.Namespace != pod.Namespace || !metav1.IsControlledBy(pvc, pod)) {
+		return nil, fmt.Errorf("PVC %s/%s was not created for pod %s/%s (pod is not owner)", pvc.Namespace, pvc.Name, pod.Namespace, pod.Name)
+	}
+	pv, err := m.boundVolume(ctx, pvc)
+	if err != nil {
+		return nil, fmt.Errorf("error processing PVC %s/%s: %w", pod.Namespace, claimName, err)
+	}
+	if pv.Spec.VolumeMode != nil && *pv.Spec.VolumeMode == corev1.PersistentVolumeBlock {
+		return nil, fmt.Errorf("volume %s has volumeMode %s, which kubeshim does not support", volName, corev1.PersistentVolumeBlock)
+	}
+	switch {
+	case pv.Spec.HostPath != nil:
+		return pv, nil
+	case pv.Spec.Local != nil:
+		if pv.Spec.Local.Path == "" {
+			return nil, fmt.Errorf("LocalVolume volume %q path is empty", volName)
+		}
+		return pv, nil
+	}
+	return nil, fmt.Errorf("persistent volume %s: only hostPath and local persistent volumes are supported by kubeshim", pv.Name)
 }
 
 // ownLocalVolume applies the pod's fsGroup to a local volume once per pod, as

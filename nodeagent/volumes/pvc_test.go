@@ -167,3 +167,49 @@ func TestLocalVolumeFSGroup(t *testing.T) {
 		t.Errorf("second Setup changed permissions again: %v", fi.Mode().Perm())
 	}
 }
+
+// TestFailedMountMessages: a claim that cannot be used is reported as the
+// kubelet's volume manager reports it, beside ordinary mount failures.
+func TestFailedMountMessages(t *testing.T) {
+	claimVol := func(name, claimName string) corev1.Volume {
+		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{
+			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: claimName}}}
+	}
+	tests := []struct {
+		name    string
+		volumes []corev1.Volume
+		want    []string
+	}{
+		{
+			name:    "an unbound claim",
+			volumes: []corev1.Volume{claimVol("data", "unbound"), {Name: "scratch", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+			want: []string{
+				"Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[], failed to process volumes=[data]: error processing PVC ns/unbound: PVC is not bound",
+			},
+		},
+		{
+			name: "two claims and a config map",
+			volumes: []corev1.Volume{
+				claimVol("b", "missing"), claimVol("a", "unbound"),
+				{Name: "cfg", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "nope"}}}},
+			},
+			want: []string{
+				`MountVolume.SetUp failed for volume "cfg" : configmap "nope" not found`,
+				`Unable to attach or mount volumes: unmounted volumes=[a b cfg], unattached volumes=[], failed to process volumes=[a b]: ` +
+					`error processing PVC ns/missing: failed to fetch PVC from API server: persistentvolumeclaims "missing" not found; error processing PVC ns/unbound: PVC is not bound`,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newTestEnv(t, claim("unbound", "", corev1.ClaimPending))
+			_, err := env.m.Setup(context.Background(), testPod("1", tt.volumes...), PodInfo{})
+			if err == nil {
+				t.Fatal("Setup succeeded")
+			}
+			if diff := cmp.Diff(tt.want, FailedMountMessages(err)); diff != "" {
+				t.Errorf("messages (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
