@@ -40,6 +40,14 @@ bench-pods: ## Measure pod startup latency on a real one-node cluster (docs/benc
 bench-deployments: ## Measure how long 10- and 100-replica deployments take to be available on a real node (docs/benchmarks.md)
 	ROUNDS=$${ROUNDS:-2} hack/bench-pods.sh deployments
 
+.PHONY: bench-deployments-simulated
+bench-deployments-simulated: ## The same on 10 simulated nodes: the control plane alone, no root needed (docs/benchmarks.md)
+	ROUNDS=$${ROUNDS:-3} hack/bench-pods.sh deployments-simulated
+
+.PHONY: bench-scheduler
+bench-scheduler: ## Measure kubeshim's scheduler against kube-scheduler on 1,000 and 5,000 simulated nodes (docs/benchmarks.md)
+	hack/bench-scheduler.sh
+
 .PHONY: up
 up: ## Install what the host lacks, build, start a one-node cluster
 	hack/up.sh

@@ -11,12 +11,54 @@
 #                   deployments): instead, bench/cmd/deployavail creates a
 #                   Deployment of each size and reports how long it takes to
 #                   be fully available
+#   SIMULATED_NODES=10  with `make bench-deployments-simulated`
+#                   (hack/bench-pods.sh deployments-simulated): the same on
+#                   `kubeshim server` and `kubeshim agent --simulate
+#                   $SIMULATED_NODES` instead of `kubeshim up`: no containers,
+#                   so it measures the control plane alone, and needs neither
+#                   root nor containerd
 source "$(dirname "$0")/lib.sh"
 MODE=${1:-pods}
 OUT=_output/bench
 ROUNDS=${ROUNDS:-3}
 BATCHES=${BATCHES:-1,10,50}
 mkdir -p "$OUT" _output/images
+
+if [[ $MODE == deployments-simulated ]]; then
+  hack/build.sh
+  (cd bench && go build -o "$ROOT/$OUT/deployavail" ./cmd/deployavail)
+  dir=$(mktemp -d /tmp/kubeshim-bench-sim.XXXXXX)
+  pids=()
+  cleanup() {
+    local i pid
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+      pid=${pids[i]}
+      kill "$pid" 2>/dev/null || continue
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -9 "$pid" 2>/dev/null || true
+    done
+    rm -rf "$dir"
+  }
+  trap cleanup EXIT
+  port=$(free_port)
+  _output/bin/kubeshim server --data-dir "$dir" --bind-address 127.0.0.1 --secure-port "$port" \
+    >"$OUT/deployavail-sim-server.log" 2>&1 &
+  pids+=($!)
+  kubeconfig=$dir/admin.kubeconfig
+  for _ in $(seq 1 120); do [[ -f $kubeconfig ]] && break; sleep 0.5; done
+  _output/bin/kubeshim agent --kubeconfig "$kubeconfig" --simulate "${SIMULATED_NODES:-10}" \
+    >"$OUT/deployavail-sim-agent.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 120); do
+    if [[ $(kubectl --kubeconfig "$kubeconfig" get nodes -l kubeshim.io/simulated=true --no-headers 2>/dev/null | grep -c ' Ready ') -ge ${SIMULATED_NODES:-10} ]]; then
+      break
+    fi
+    sleep 0.5
+  done
+  echo "deployment create -> fully available on ${SIMULATED_NODES:-10} simulated nodes, $(nproc) cores:"
+  "$OUT/deployavail" --kubeconfig "$kubeconfig" --sizes "${DEPLOYMENTS:-10,100}" --rounds "$ROUNDS" | tee "$OUT/deployavail-simulated.md"
+  exit
+fi
 hack/ensure-host.sh test
 hack/build.sh
 (cd bench && go build -o "$ROOT/$OUT/podstartup" ./cmd/podstartup && go build -o "$ROOT/$OUT/deployavail" ./cmd/deployavail)
