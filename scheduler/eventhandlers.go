@@ -105,6 +105,9 @@ func (s *Scheduler) addAssignedPod(logger klog.Logger, pod *corev1.Pod) {
 	// else, leaves the queue (the filter turned the update into this add).
 	s.queue.Delete(pod)
 	s.nominator.Delete(pod)
+	// It may be the pod another one's affinity waits for, or change a
+	// spread.
+	s.queue.MoveAllToActiveOrBackoff(logger, framework.ClusterEvent{Resource: framework.AssignedPod, ActionType: framework.Add, Label: "AssignedPodAdd"}, nil, pod)
 }
 
 func (s *Scheduler) updateAssignedPod(logger klog.Logger, oldPod, newPod *corev1.Pod) {
@@ -113,6 +116,9 @@ func (s *Scheduler) updateAssignedPod(logger klog.Logger, oldPod, newPod *corev1
 	}
 	if scaledDown(oldPod, newPod) {
 		s.queue.MoveAllToActiveOrBackoff(logger, framework.ClusterEvent{Resource: framework.AssignedPod, ActionType: framework.UpdatePodScaleDown, Label: "AssignedPodScaleDown"}, oldPod, newPod)
+	}
+	if !reflect.DeepEqual(oldPod.Labels, newPod.Labels) {
+		s.queue.MoveAllToActiveOrBackoff(logger, framework.ClusterEvent{Resource: framework.AssignedPod, ActionType: framework.UpdatePodLabel, Label: "AssignedPodUpdateLabel"}, oldPod, newPod)
 	}
 }
 
@@ -197,6 +203,8 @@ func (s *Scheduler) deleteNode(logger klog.Logger, obj any) {
 		return
 	}
 	s.cache.RemoveNode(node)
+	// A node leaving can lower a spread's skew (PodTopologySpread).
+	s.queue.MoveAllToActiveOrBackoff(logger, framework.ClusterEvent{Resource: framework.Node, ActionType: framework.Delete, Label: "NodeDelete"}, node, nil)
 }
 
 // nodeChange is what changed in a node update that scheduling can see, as

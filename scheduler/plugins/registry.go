@@ -3,11 +3,14 @@ package plugins
 import (
 	"github.com/kubeshim/kubeshim/scheduler/framework"
 	"github.com/kubeshim/kubeshim/scheduler/plugins/defaultpreemption"
+	"github.com/kubeshim/kubeshim/scheduler/plugins/imagelocality"
+	"github.com/kubeshim/kubeshim/scheduler/plugins/interpodaffinity"
 	"github.com/kubeshim/kubeshim/scheduler/plugins/nodeaffinity"
 	"github.com/kubeshim/kubeshim/scheduler/plugins/nodename"
 	"github.com/kubeshim/kubeshim/scheduler/plugins/nodeports"
 	"github.com/kubeshim/kubeshim/scheduler/plugins/noderesources"
 	"github.com/kubeshim/kubeshim/scheduler/plugins/nodeunschedulable"
+	"github.com/kubeshim/kubeshim/scheduler/plugins/podtopologyspread"
 	"github.com/kubeshim/kubeshim/scheduler/plugins/schedulinggates"
 	"github.com/kubeshim/kubeshim/scheduler/plugins/tainttoleration"
 	"github.com/kubeshim/kubeshim/scheduler/plugins/volumebinding"
@@ -25,7 +28,10 @@ func NewRegistry() framework.Registry {
 		noderesources.FitName:                noderesources.NewFit,
 		noderesources.BalancedAllocationName: noderesources.NewBalancedAllocation,
 		volumebinding.Name:                   volumebinding.New,
+		podtopologyspread.Name:               podtopologyspread.New,
+		interpodaffinity.Name:                interpodaffinity.New,
 		defaultpreemption.Name:               defaultpreemption.New,
+		imagelocality.Name:                   imagelocality.New,
 	}
 }
 
@@ -42,7 +48,10 @@ func DefaultPlugins() []framework.PluginRef {
 		{Name: nodeports.Name},
 		{Name: noderesources.FitName, Weight: 1},
 		{Name: volumebinding.Name},
+		{Name: podtopologyspread.Name, Weight: 2},
+		{Name: interpodaffinity.Name, Weight: 2},
 		{Name: defaultpreemption.Name},
 		{Name: noderesources.BalancedAllocationName, Weight: 1},
+		{Name: imagelocality.Name, Weight: 1},
 	}
 }
