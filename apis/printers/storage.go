@@ -7,6 +7,8 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	storageapi "github.com/kubeshim/kubeshim/apis/storage"
 )
 
 var storageClasses = printer[*storagev1.StorageClass]{
@@ -43,26 +45,12 @@ func storageClassCells(c clock, sc *storagev1.StorageClass, defaultClass string)
 }
 
 // defaultStorageClass is the class a claim without one gets, as the
-// DefaultStorageClass admission plugin picks it: the newest of those
-// annotated default, the first by name on a tie.
+// DefaultStorageClass admission plugin picks it.
 func defaultStorageClass(items []*storagev1.StorageClass) string {
-	var def *storagev1.StorageClass
-	for _, sc := range items {
-		if sc.Annotations["storageclass.kubernetes.io/is-default-class"] != "true" &&
-			sc.Annotations["storageclass.beta.kubernetes.io/is-default-class"] != "true" {
-			continue
-		}
-		switch {
-		case def == nil,
-			sc.CreationTimestamp.After(def.CreationTimestamp.Time),
-			sc.CreationTimestamp.Equal(&def.CreationTimestamp) && sc.Name < def.Name:
-			def = sc
-		}
+	if def := storageapi.DefaultClass(items); def != nil {
+		return def.Name
 	}
-	if def == nil {
-		return ""
-	}
-	return def.Name
+	return ""
 }
 
 var csiDrivers = printer[*storagev1.CSIDriver]{
