@@ -29,6 +29,9 @@ type Options struct {
 	EtcdPrefix string
 	// Disable lists roles left out of this process: scheduler, controllers.
 	Disable []string
+	// DefaultStorageClass creates the local-path StorageClass at start-up
+	// when it does not exist.
+	DefaultStorageClass bool
 	// ServiceClusterIPRange is the CIDR service IPs are allocated from.
 	ServiceClusterIPRange string
 	// ServiceNodePortRange is the port range node ports are allocated from.
@@ -57,6 +60,10 @@ type Options struct {
 	// connects to kubelets at, in order.
 	KubeletPreferredAddressTypes []string
 
+	// AuthorizationModes are the authorizers, in order (AlwaysAllow, RBAC);
+	// members of system:masters are always allowed before them.
+	AuthorizationModes []string
+
 	SecureServing *genericoptions.SecureServingOptionsWithLoopback
 }
 
@@ -65,12 +72,14 @@ func NewOptions() *Options {
 	o := &Options{
 		DataDir:               "/var/lib/kubeshim",
 		EtcdPrefix:            "/registry",
+		DefaultStorageClass:   true,
 		ServiceClusterIPRange: "10.96.0.0/12",
 		ServiceNodePortRange:  utilnet.PortRange{Base: 30000, Size: 2768},
 		// kubeadm's issuer: kube-apiserver has no default.
 		ServiceAccountIssuers:               []string{"https://kubernetes.default.svc.cluster.local"},
 		ServiceAccountExtendTokenExpiration: true,
 		KubeletPreferredAddressTypes:        addressTypes(kubelet.DefaultPreferredAddressTypes),
+		AuthorizationModes:                  []string{ModeRBAC},
 		SecureServing:                       genericoptions.NewSecureServingOptions().WithLoopback(),
 	}
 	o.SecureServing.BindPort = 6443
@@ -83,6 +92,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.EtcdServers, "etcd-servers", o.EtcdServers, "URLs of an external etcd cluster; empty runs an embedded etcd under <data-dir>/etcd.")
 	fs.StringVar(&o.EtcdPrefix, "etcd-prefix", o.EtcdPrefix, "Prefix of every key in etcd.")
 	fs.StringSliceVar(&o.Disable, "disable", o.Disable, "Roles to leave out of this process: scheduler, controllers.")
+	fs.BoolVar(&o.DefaultStorageClass, "default-storage-class", o.DefaultStorageClass, "Create the default StorageClass local-path (provisioner "+LocalPathProvisioner+", WaitForFirstConsumer) at start-up if it does not exist; an existing one is left as it is.")
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "CIDR from which service cluster IPs are allocated.")
 	fs.Var(&o.ServiceNodePortRange, "service-node-port-range", "Port range reserved for services with NodePort visibility, e.g. '30000-32767'.")
 	fs.IPVar(&o.AdvertiseAddress, "advertise-address", o.AdvertiseAddress, "Address the kubernetes service's endpoints name; defaults to the host's default interface address.")
@@ -92,6 +102,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.ServiceAccountExtendTokenExpiration, "service-account-extend-token-expiration", o.ServiceAccountExtendTokenExpiration, "Extend the kubelet's projected service account tokens to a year, auditing their use after the requested lifetime.")
 	fs.StringVar(&o.KubeletCertificateAuthority, "kubelet-certificate-authority", o.KubeletCertificateAuthority, "Path to a cert file for the certificate authority of kubelets' serving certificates; unset, they are not verified.")
 	fs.StringSliceVar(&o.KubeletPreferredAddressTypes, "kubelet-preferred-address-types", o.KubeletPreferredAddressTypes, "List of the preferred NodeAddressTypes to use for kubelet connections.")
+	fs.StringSliceVar(&o.AuthorizationModes, "authorization-mode", o.AuthorizationModes, "Ordered list of plug-ins to do authorization on secure port. Allowed values: "+strings.Join(authorizationModes, ", ")+". Members of system:masters are always allowed.")
 	fs.IPVar(&o.SecureServing.BindAddress, "bind-address", o.SecureServing.BindAddress, "Address to serve HTTPS on.")
 	fs.IntVar(&o.SecureServing.BindPort, "secure-port", o.SecureServing.BindPort, "Port to serve HTTPS on.")
 }
@@ -121,6 +132,7 @@ func (o *Options) Validate() []error {
 		}
 	}
 	errs = append(errs, o.validateServiceAccounts()...)
+	errs = append(errs, o.validateAuthorization()...)
 	for _, t := range o.KubeletPreferredAddressTypes {
 		if !slices.Contains(addressTypes(allAddressTypes), t) {
 			errs = append(errs, fmt.Errorf("--kubelet-preferred-address-types: unknown address type %q (known: %s)", t, strings.Join(addressTypes(allAddressTypes), ", ")))

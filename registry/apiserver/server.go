@@ -51,6 +51,9 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err := installBootstrap(core, c.Config); err != nil {
 		return nil, err
 	}
+	if err := installRBACBootstrap(core); err != nil {
+		return nil, err
+	}
 	if c.Options.Enabled(RoleControllers) {
 		err := core.AddPostStartHook("kubeshim-controllers", func(hc genericapiserver.PostStartHookContext) error {
 			// Leader-elected as the scheduler: servers sharing one etcd

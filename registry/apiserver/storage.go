@@ -25,6 +25,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -77,10 +78,7 @@ import (
 	"github.com/kubeshim/kubeshim/registry/networking/servicecidr"
 	"github.com/kubeshim/kubeshim/registry/node/runtimeclass"
 	"github.com/kubeshim/kubeshim/registry/policy/poddisruptionbudget"
-	"github.com/kubeshim/kubeshim/registry/rbac/clusterrole"
-	"github.com/kubeshim/kubeshim/registry/rbac/clusterrolebinding"
-	"github.com/kubeshim/kubeshim/registry/rbac/role"
-	"github.com/kubeshim/kubeshim/registry/rbac/rolebinding"
+	"github.com/kubeshim/kubeshim/registry/rbac"
 	"github.com/kubeshim/kubeshim/registry/resource"
 	"github.com/kubeshim/kubeshim/registry/scheduling/priorityclass"
 	"github.com/kubeshim/kubeshim/registry/storage/csidriver"
@@ -102,8 +100,8 @@ type groupVersion struct {
 // served lists every stored resource by group version. client is the
 // server's loopback client, for storage that reads other resources through
 // the API; tokens configure serviceaccounts/token; pods are how the pod
-// subresources reach kubelets and pods.
-func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions, pods pod.Connections) []groupVersion {
+// subresources reach kubelets and pods; authz is the server's authorizer.
+func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions, pods pod.Connections, authz authorizer.Authorizer) []groupVersion {
 	return []groupVersion{
 		{gv: corev1.SchemeGroupVersion, defs: []resource.Definition{
 			endpoints.Definition(),
@@ -133,8 +131,10 @@ func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions, pod
 			servicecidr.Definition(), ipaddress.Definition(),
 		}},
 		{gv: policyv1.SchemeGroupVersion, defs: []resource.Definition{poddisruptionbudget.Definition()}},
-		{gv: rbacv1.SchemeGroupVersion, defs: []resource.Definition{
-			role.Definition(), rolebinding.Definition(), clusterrole.Definition(), clusterrolebinding.Definition(),
+		// RBAC's stores refuse privilege escalation: they ask the server's
+		// authorizer whether a user may "escalate" or "bind".
+		{gv: rbacv1.SchemeGroupVersion, custom: []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error){
+			func(o generic.RESTOptionsGetter) (map[string]rest.Storage, error) { return rbac.NewStorage(o, authz) },
 		}},
 		{gv: schedulingv1.SchemeGroupVersion, defs: []resource.Definition{priorityclass.Definition()}},
 		{gv: nodev1.SchemeGroupVersion, defs: []resource.Definition{runtimeclass.Definition()}},
@@ -190,7 +190,7 @@ func installAPIGroups(s *genericapiserver.GenericAPIServer, c *Config) error {
 		return fmt.Errorf("storage for nodes: %w", err)
 	}
 	podConns := pod.Connections{Kubelets: kubelets, ProxyTransport: proxyTransport, Authorizer: c.Generic.Authorization.Authorizer}
-	for _, v := range served(client, c.tokenOptions(client), podConns) {
+	for _, v := range served(client, c.tokenOptions(client), podConns, c.Generic.Authorization.Authorizer) {
 		storage, err := storageFor(v, optsGetter)
 		if err != nil {
 			return err

@@ -17,6 +17,8 @@ func Definition() resource.Definition {
 		New:             func() runtime.Object { return &rbacv1.ClusterRole{} },
 		NewList:         func() runtime.Object { return &rbacv1.ClusterRoleList{} },
 		Validate:        resource.Validate(rbac.ValidateClusterRole),
-		ValidateUpdate:  resource.ValidateUpdate(rbac.ValidateClusterRoleUpdate),
+		// As upstream: a PUT may create (kubectl auth reconcile does).
+		AllowCreateOnUpdate: true,
+		ValidateUpdate:      resource.ValidateUpdate(rbac.ValidateClusterRoleUpdate),
 	}
 }

@@ -17,6 +17,8 @@ func Definition() resource.Definition {
 		New:             func() runtime.Object { return &rbacv1.ClusterRoleBinding{} },
 		NewList:         func() runtime.Object { return &rbacv1.ClusterRoleBindingList{} },
 		Validate:        resource.Validate(rbac.ValidateClusterRoleBinding),
-		ValidateUpdate:  resource.ValidateUpdate(rbac.ValidateClusterRoleBindingUpdate),
+		// As upstream: a PUT may create (kubectl auth reconcile does).
+		AllowCreateOnUpdate: true,
+		ValidateUpdate:      resource.ValidateUpdate(rbac.ValidateClusterRoleBindingUpdate),
 	}
 }

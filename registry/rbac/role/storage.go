@@ -17,6 +17,8 @@ func Definition() resource.Definition {
 		New:             func() runtime.Object { return &rbacv1.Role{} },
 		NewList:         func() runtime.Object { return &rbacv1.RoleList{} },
 		Validate:        resource.Validate(rbac.ValidateRole),
-		ValidateUpdate:  resource.ValidateUpdate(rbac.ValidateRoleUpdate),
+		// As upstream: a PUT may create (kubectl auth reconcile does).
+		AllowCreateOnUpdate: true,
+		ValidateUpdate:      resource.ValidateUpdate(rbac.ValidateRoleUpdate),
 	}
 }

@@ -17,6 +17,8 @@ func Definition() resource.Definition {
 		New:             func() runtime.Object { return &rbacv1.RoleBinding{} },
 		NewList:         func() runtime.Object { return &rbacv1.RoleBindingList{} },
 		Validate:        resource.Validate(rbac.ValidateRoleBinding),
-		ValidateUpdate:  resource.ValidateUpdate(rbac.ValidateRoleBindingUpdate),
+		// As upstream: a PUT may create (kubectl auth reconcile does).
+		AllowCreateOnUpdate: true,
+		ValidateUpdate:      resource.ValidateUpdate(rbac.ValidateRoleBindingUpdate),
 	}
 }
