@@ -195,7 +195,7 @@ func New(ctx context.Context, c *Config) (*Agent, error) {
 		ClientCAFile:  caFile,
 		Client:        client,
 		NodeName:      c.NodeName,
-		Provider:      &provider{pods: pm, runtime: rt},
+		Provider:      newProvider(c.NodeName, pm, rt),
 	})
 	if err != nil {
 		rt.Close()

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,17 +12,29 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cri-streaming/pkg/streaming/remotecommand"
+	"k8s.io/klog/v2"
 	statsv1alpha1 "k8s.io/kubelet/pkg/apis/stats/v1alpha1"
 
 	"github.com/kubeshim/kubeshim/nodeagent/pods"
 	"github.com/kubeshim/kubeshim/nodeagent/runtime"
+	"github.com/kubeshim/kubeshim/nodeagent/stats"
 )
 
 // provider is what the kubelet API serves, over the pod manager and the
 // runtime.
 type provider struct {
-	pods    *pods.Manager
-	runtime *runtime.Runtime
+	nodeName string
+	pods     *pods.Manager
+	runtime  *runtime.Runtime
+	// stats reads the cgroups; statsErr is why there is no reader on this host.
+	stats    *stats.Reader
+	statsErr error
+}
+
+func newProvider(nodeName string, pm *pods.Manager, rt *runtime.Runtime) *provider {
+	p := &provider{nodeName: nodeName, pods: pm, runtime: rt}
+	p.stats, p.statsErr = stats.New(stats.Config{})
+	return p
 }
 
 var podsResource = schema.GroupResource{Resource: "pods"}
@@ -160,117 +169,65 @@ func (p *provider) ContainerRunning(namespace, name, container string) bool {
 	return err == nil && len(insts) > 0 && insts[len(insts)-1].State == "running"
 }
 
-// Summary reports node and pod usage from /proc and the containers'
-// cgroups (cgroup v1 as on this host, or v2).
+// Summary reports the node's usage and that of each pod the agent runs and of its
+// running containers, from their cgroups (nodeagent/stats). A pod whose cgroup is gone
+// (it just stopped) is left out, as the kubelet leaves out pods without stats.
 func (p *provider) Summary(ctx context.Context) (*statsv1alpha1.Summary, error) {
-	now := metav1.Now()
-	s := &statsv1alpha1.Summary{}
-	s.Node.StartTime = now
-	if cpu, err := nodeCPU(); err == nil {
-		s.Node.CPU = &statsv1alpha1.CPUStats{Time: now, UsageCoreNanoSeconds: &cpu}
+	if p.statsErr != nil {
+		return nil, p.statsErr
 	}
-	if total, avail, err := meminfo(); err == nil {
-		ws := total - avail
-		s.Node.Memory = &statsv1alpha1.MemoryStats{Time: now, WorkingSetBytes: &ws, UsageBytes: &ws, AvailableBytes: &avail}
+	s := &statsv1alpha1.Summary{Node: statsv1alpha1.NodeStats{NodeName: p.nodeName}}
+	if boot, err := p.stats.BootTime(); err == nil {
+		s.Node.StartTime = metav1.NewTime(boot)
 	}
+	cpu, mem, err := p.stats.Node()
+	if cpu == nil && mem == nil {
+		return nil, fmt.Errorf("node stats: %w", err)
+	}
+	s.Node.CPU, s.Node.Memory = cpu, mem
 	for _, pod := range p.pods.Pods() {
-		ps := statsv1alpha1.PodStats{PodRef: statsv1alpha1.PodReference{Name: pod.Name, Namespace: pod.Namespace, UID: string(pod.UID)}, StartTime: now}
-		if pod.Status.StartTime != nil {
-			ps.StartTime = *pod.Status.StartTime
-		}
-		infos, err := p.runtime.List(ctx, map[string]string{runtime.LabelPodUID: string(pod.UID), runtime.LabelKind: runtime.KindContainer})
+		ps, err := p.podStats(ctx, pod)
 		if err != nil {
+			klog.FromContext(ctx).V(4).Info("No stats for pod", "pod", klog.KObj(pod), "err", err)
 			continue
 		}
-		var podCPU, podMem uint64
-		for _, i := range infos {
-			if i.State != "running" {
-				continue
-			}
-			cgroup := fmt.Sprintf("/kubeshim/pod%s/%s", pod.UID, i.ID)
-			cpu, mem := cgroupUsage(cgroup)
-			podCPU += cpu
-			podMem += mem
-			cs := statsv1alpha1.ContainerStats{Name: i.Labels[runtime.LabelContainerName], StartTime: metav1.NewTime(i.StartedAt)}
-			cpuCopy, memCopy := cpu, mem
-			cs.CPU = &statsv1alpha1.CPUStats{Time: now, UsageCoreNanoSeconds: &cpuCopy}
-			cs.Memory = &statsv1alpha1.MemoryStats{Time: now, WorkingSetBytes: &memCopy, UsageBytes: &memCopy}
-			ps.Containers = append(ps.Containers, cs)
-		}
-		ps.CPU = &statsv1alpha1.CPUStats{Time: now, UsageCoreNanoSeconds: &podCPU}
-		ps.Memory = &statsv1alpha1.MemoryStats{Time: now, WorkingSetBytes: &podMem, UsageBytes: &podMem}
-		s.Pods = append(s.Pods, ps)
+		s.Pods = append(s.Pods, *ps)
 	}
 	return s, nil
 }
 
-func nodeCPU() (uint64, error) {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, err
+func (p *provider) podStats(ctx context.Context, pod *corev1.Pod) (*statsv1alpha1.PodStats, error) {
+	cpu, mem, err := p.stats.Cgroup(runtime.PodCgroup(string(pod.UID)))
+	if cpu == nil && mem == nil {
+		return nil, err
 	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	fields := strings.Fields(line)
-	var ticks uint64
-	for i, f := range fields[1:] {
-		if i == 3 || i == 4 { // idle, iowait
+	ps := &statsv1alpha1.PodStats{
+		PodRef: statsv1alpha1.PodReference{Name: pod.Name, Namespace: pod.Namespace, UID: string(pod.UID)},
+		CPU:    cpu, Memory: mem,
+	}
+	if pod.Status.StartTime != nil {
+		ps.StartTime = *pod.Status.StartTime
+	}
+	infos, err := p.runtime.List(ctx, map[string]string{runtime.LabelPodUID: string(pod.UID), runtime.LabelKind: runtime.KindContainer})
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	// The running instance of each container: a restarted container's previous
+	// instances have exited, and their cgroups are gone.
+	for _, i := range infos {
+		if i.State != "running" {
 			continue
 		}
-		n, _ := strconv.ParseUint(f, 10, 64)
-		ticks += n
-	}
-	// USER_HZ is 100 on Linux.
-	return ticks * 1e7, nil
-}
-
-func meminfo() (total, avail uint64, err error) {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
+		cpu, mem, _ := p.stats.Cgroup(runtime.ContainerCgroup(string(pod.UID), i.ID))
+		if cpu == nil && mem == nil {
 			continue
 		}
-		n, _ := strconv.ParseUint(f[1], 10, 64)
-		switch f[0] {
-		case "MemTotal:":
-			total = n * 1024
-		case "MemAvailable:":
-			avail = n * 1024
-		}
+		ps.Containers = append(ps.Containers, statsv1alpha1.ContainerStats{
+			Name:      i.Labels[runtime.LabelContainerName],
+			StartTime: metav1.NewTime(i.StartedAt),
+			CPU:       cpu,
+			Memory:    mem,
+		})
 	}
-	return total, avail, nil
-}
-
-// cgroupUsage reads a container's CPU time and working set.
-func cgroupUsage(path string) (cpu, workingSet uint64) {
-	read := func(f string) uint64 {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return 0
-		}
-		n, _ := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
-		return n
-	}
-	if cpu = read(filepath.Join("/sys/fs/cgroup/cpuacct", path, "cpuacct.usage")); cpu == 0 {
-		cpu = read(filepath.Join("/sys/fs/cgroup/cpu,cpuacct", path, "cpuacct.usage"))
-	}
-	usage := read(filepath.Join("/sys/fs/cgroup/memory", path, "memory.usage_in_bytes"))
-	if usage == 0 {
-		usage = read(filepath.Join("/sys/fs/cgroup", path, "memory.current"))
-	}
-	var inactive uint64
-	if b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup/memory", path, "memory.stat")); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) == 2 && f[0] == "total_inactive_file" {
-				inactive, _ = strconv.ParseUint(f[1], 10, 64)
-			}
-		}
-	}
-	if inactive < usage {
-		workingSet = usage - inactive
-	}
-	return cpu, workingSet
+	return ps, nil
 }

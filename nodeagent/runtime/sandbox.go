@@ -183,9 +183,14 @@ const shimGroupAnnotation = "io.kubernetes.cri.sandbox-id"
 
 // cgroupPath puts every container of a pod under one parent, as the
 // kubelet's cgroupfs driver does (without the QoS level).
-func cgroupPath(podUID, id string) string {
-	return fmt.Sprintf("/kubeshim/pod%s/%s", podUID, id)
-}
+func cgroupPath(podUID, id string) string { return ContainerCgroup(podUID, id) }
+
+// PodCgroup is the cgroup, relative to each hierarchy's root, that holds all
+// of a pod's containers, its sandbox included: the pod's usage.
+func PodCgroup(podUID string) string { return "/kubeshim/pod" + podUID }
+
+// ContainerCgroup is the cgroup of one container (or sandbox) of a pod.
+func ContainerCgroup(podUID, id string) string { return PodCgroup(podUID) + "/" + id }
 
 // SandboxPid is the pause process, whose namespaces the containers join.
 func (r *Runtime) SandboxPid(ctx context.Context, id string) (uint32, error) {
