@@ -29,6 +29,11 @@ type Options struct {
 	EtcdPrefix string
 	// Disable lists roles left out of this process: scheduler, controllers.
 	Disable []string
+	// NodeMonitorGracePeriod is how long the in-process node lifecycle
+	// controller lets a node go without a heartbeat before marking it
+	// Unknown (kube-controller-manager's --node-monitor-grace-period); 0
+	// means its default, 50s.
+	NodeMonitorGracePeriod time.Duration
 	// DefaultStorageClass creates the local-path StorageClass at start-up
 	// when it does not exist.
 	DefaultStorageClass bool
@@ -92,6 +97,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.EtcdServers, "etcd-servers", o.EtcdServers, "URLs of an external etcd cluster; empty runs an embedded etcd under <data-dir>/etcd.")
 	fs.StringVar(&o.EtcdPrefix, "etcd-prefix", o.EtcdPrefix, "Prefix of every key in etcd.")
 	fs.StringSliceVar(&o.Disable, "disable", o.Disable, "Roles to leave out of this process: scheduler, controllers.")
+	fs.DurationVar(&o.NodeMonitorGracePeriod, "node-monitor-grace-period", o.NodeMonitorGracePeriod, "How long a node may go without renewing its lease before the in-process controllers mark it Unknown; 0 is the default (50s).")
 	fs.BoolVar(&o.DefaultStorageClass, "default-storage-class", o.DefaultStorageClass, "Create the default StorageClass local-path (provisioner "+LocalPathProvisioner+", WaitForFirstConsumer) at start-up if it does not exist; an existing one is left as it is.")
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "CIDR from which service cluster IPs are allocated.")
 	fs.Var(&o.ServiceNodePortRange, "service-node-port-range", "Port range reserved for services with NodePort visibility, e.g. '30000-32767'.")
@@ -112,6 +118,9 @@ func (o *Options) Validate() []error {
 	var errs []error
 	if o.DataDir == "" {
 		errs = append(errs, fmt.Errorf("--data-dir must not be empty"))
+	}
+	if o.NodeMonitorGracePeriod < 0 {
+		errs = append(errs, fmt.Errorf("--node-monitor-grace-period must not be negative"))
 	}
 	for _, role := range o.Disable {
 		switch role {

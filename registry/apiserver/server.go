@@ -58,7 +58,9 @@ func (c CompletedConfig) New() (*Server, error) {
 		err := core.AddPostStartHook("kubeshim-controllers", func(hc genericapiserver.PostStartHookContext) error {
 			// Leader-elected as the scheduler: servers sharing one etcd
 			// run one set of controllers between them.
-			config, le, err := controllers.NewOptions().Config(hc.LoopbackClientConfig, pki.EncodeCert(c.CA.Cert))
+			co := controllers.NewOptions()
+			co.NodeMonitorGracePeriod = c.Options.NodeMonitorGracePeriod
+			config, le, err := co.Config(hc.LoopbackClientConfig, pki.EncodeCert(c.CA.Cert))
 			if err != nil {
 				return err
 			}
