@@ -37,9 +37,13 @@ var systemPriorityClasses = []schedulingv1.PriorityClass{
 
 // installBootstrap creates the objects every cluster starts with, once the
 // server serves: the system namespaces, the system priority classes, the
-// default ServiceCIDR (servicecidr.go), the kubernetes service and the cluster DNS service. It retries until they exist: readiness waits for it.
+// default ServiceCIDR (servicecidr.go), the kubernetes service and the cluster DNS service, and the
+// default StorageClass (storageclass.go). It retries until they exist: readiness waits for it.
 func installBootstrap(s *genericapiserver.GenericAPIServer, c *Config) error {
 	if err := installServiceCIDRs(s, c); err != nil {
+		return err
+	}
+	if err := installDefaultStorageClass(s, c); err != nil {
 		return err
 	}
 	// Upstream's hook name, which /readyz?verbose lists.
