@@ -137,3 +137,60 @@ func TestNodeInfoPodsWithAffinity(t *testing.T) {
 		t.Errorf("original changed by the clone (-want +got):\n%s", diff)
 	}
 }
+
+// TestSnapshotAggregates: the snapshot keeps the nodes with pods with
+// affinity, its highest generation and a version of its node objects up
+// to date through Replace.
+func TestSnapshotAggregates(t *testing.T) {
+	anti := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "anti", UID: "anti"},
+		Spec: corev1.PodSpec{NodeName: "a", Affinity: &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+			RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{LabelSelector: &metav1.LabelSelector{}, TopologyKey: corev1.LabelHostname}},
+		}}},
+	}
+	plain := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "plain", UID: "plain"}, Spec: corev1.PodSpec{NodeName: "b"}}
+	a := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "a"}}
+	b := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "b"}}
+	snap := framework.NewSnapshot([]*corev1.Node{a, b}, []*corev1.Pod{anti, plain})
+	names := func(list []*framework.NodeInfo) []string {
+		var out []string
+		for _, ni := range list {
+			out = append(out, ni.Node().Name)
+		}
+		return out
+	}
+	if diff := cmp.Diff([]string{"a"}, names(snap.NodesWithRequiredAntiAffinity())); diff != "" {
+		t.Errorf("with anti-affinity (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a"}, names(snap.NodesWithPodAffinity())); diff != "" {
+		t.Errorf("with affinity (-want +got):\n%s", diff)
+	}
+	version := snap.NodeObjectsVersion()
+
+	// The pod leaves a; a pod is added to b: the lists follow, the node
+	// objects are the same.
+	na := snap.Get("a").Clone()
+	if err := na.RemovePod("anti"); err != nil {
+		t.Fatal(err)
+	}
+	snap.Replace(na)
+	nb := snap.Get("b").Clone()
+	nb.AddPodInfo(framework.NewPodInfo(anti))
+	snap.Replace(nb)
+	if diff := cmp.Diff([]string{"b"}, names(snap.NodesWithRequiredAntiAffinity())); diff != "" {
+		t.Errorf("with anti-affinity after the move (-want +got):\n%s", diff)
+	}
+	if snap.Generation() != nb.Generation {
+		t.Errorf("generation %d, want the latest node info's %d", snap.Generation(), nb.Generation)
+	}
+	if snap.NodeObjectsVersion() != version {
+		t.Errorf("node objects version changed with pods only")
+	}
+
+	// A new node object changes the version.
+	relabelled := framework.NewNodeInfo(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "a", Labels: map[string]string{"x": "y"}}})
+	snap.Replace(relabelled)
+	if snap.NodeObjectsVersion() == version {
+		t.Errorf("node objects version unchanged after a node object changed")
+	}
+}
