@@ -23,6 +23,10 @@ const (
 	preScoreStateKey framework.StateKey = "PreScore" + Name
 )
 
+// skip is shared: most pods have nothing for the plugin, and the
+// framework copies a status before naming its plugin.
+var skip = framework.NewStatus(framework.Skip)
+
 // ImageLocality scores nodes by the pod's images they have.
 type ImageLocality struct {
 	mu  sync.Mutex
@@ -46,9 +50,10 @@ func (*ImageLocality) Name() string { return Name }
 type index struct {
 	nodes   map[string]*nodeImages
 	holders map[string]int
-	// generation is the highest NodeInfo generation indexed: a node
-	// with a higher one may have changed.
-	generation int64
+	// snapshot and version are the snapshot last indexed and its
+	// NodeObjectsVersion: while neither changes, no node object did.
+	snapshot *framework.Snapshot
+	version  int64
 }
 
 type nodeImages struct {
@@ -71,7 +76,7 @@ func (x *index) remove(name string) {
 	delete(x.nodes, name)
 }
 
-func (x *index) set(node *corev1.Node) {
+func (x *index) set(node *corev1.Node) *nodeImages {
 	x.remove(node.Name)
 	e := &nodeImages{node: node, sizes: make(map[string]int64, len(node.Status.Images))}
 	for _, img := range node.Status.Images {
@@ -83,37 +88,33 @@ func (x *index) set(node *corev1.Node) {
 		x.holders[image]++
 	}
 	x.nodes[node.Name] = e
+	return e
 }
 
-// update brings the index in line with nodes. Only nodes with a
-// generation above the last pass's can have changed (a new node object
-// comes with one), so a pass costs one comparison per node.
-func (x *index) update(nodes []*framework.NodeInfo) {
-	last := x.generation
-	for _, ni := range nodes {
-		x.generation = max(x.generation, ni.Generation)
-		if ni.Generation <= last {
-			continue
+// update brings the index in line with nodes, those of snap if there is
+// one. Pods come and go with every pass, node objects seldom: a snapshot
+// whose node objects are those last indexed costs nothing; otherwise each
+// node's object is compared with the one indexed.
+func (x *index) update(snap *framework.Snapshot, nodes []*framework.NodeInfo) {
+	if snap != nil {
+		if snap == x.snapshot && snap.NodeObjectsVersion() == x.version {
+			return
 		}
-		if e := x.nodes[ni.Node().Name]; e == nil || e.node != ni.Node() {
-			x.set(ni.Node())
-		}
+		x.snapshot, x.version = snap, snap.NodeObjectsVersion()
+		nodes = snap.Nodes()
 	}
-	if len(x.nodes) == len(nodes) {
-		return
-	}
-	// A node went away (or the nodes differ wholesale, as a test's
-	// snapshot may): sweep those not in nodes.
 	for _, e := range x.nodes {
 		e.seen = false
 	}
 	for _, ni := range nodes {
 		e := x.nodes[ni.Node().Name]
 		if e == nil || e.node != ni.Node() {
-			x.set(ni.Node())
-			e = x.nodes[ni.Node().Name]
+			e = x.set(ni.Node())
 		}
 		e.seen = true
+	}
+	if len(x.nodes) == len(nodes) {
+		return
 	}
 	for name, e := range x.nodes {
 		if !e.seen {
@@ -145,45 +146,47 @@ func normalizedImageName(name string) string {
 	return name
 }
 
-// podImages are the pod's image names, normalized, one per init container,
-// container and image volume.
-func podImages(pod *corev1.Pod) []string {
-	var names []string
-	for _, c := range pod.Spec.InitContainers {
-		names = append(names, normalizedImageName(c.Image))
-	}
-	for _, c := range pod.Spec.Containers {
-		names = append(names, normalizedImageName(c.Image))
-	}
-	for _, v := range pod.Spec.Volumes {
-		if v.Image != nil {
-			names = append(names, normalizedImageName(v.Image.Reference))
-		}
-	}
-	return names
-}
-
 // PreScore updates the index from every node of the snapshot and finds
 // the share of nodes holding each of the pod's images. When no node holds
 // any, every node would score 0: it returns Skip.
 func (pl *ImageLocality) PreScore(_ context.Context, cs *framework.CycleState, pod *corev1.Pod, feasible []*framework.NodeInfo) *framework.Status {
-	all := feasible
-	if snap := cs.Snapshot(); snap != nil {
-		all = snap.Nodes()
+	snap := cs.Snapshot()
+	total := len(feasible)
+	if snap != nil {
+		total = snap.NumNodes()
 	}
-	names := podImages(pod)
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
-	pl.idx.update(all)
-	s := &preScoreState{count: len(names), nodes: pl.idx.nodes}
-	for _, n := range names {
-		if holders := pl.idx.holders[n]; holders > 0 {
-			s.images = append(s.images, image{name: n, spread: float64(holders) / float64(len(all))})
+	pl.idx.update(snap, feasible)
+	var s *preScoreState
+	count := 0
+	add := func(name string) {
+		count++
+		name = normalizedImageName(name)
+		holders := pl.idx.holders[name]
+		if holders == 0 {
+			return
+		}
+		if s == nil {
+			s = &preScoreState{nodes: pl.idx.nodes}
+		}
+		s.images = append(s.images, image{name: name, spread: float64(holders) / float64(total)})
+	}
+	for i := range pod.Spec.InitContainers {
+		add(pod.Spec.InitContainers[i].Image)
+	}
+	for i := range pod.Spec.Containers {
+		add(pod.Spec.Containers[i].Image)
+	}
+	for i := range pod.Spec.Volumes {
+		if v := pod.Spec.Volumes[i].Image; v != nil {
+			add(v.Reference)
 		}
 	}
-	if len(s.images) == 0 {
-		return framework.NewStatus(framework.Skip)
+	if s == nil {
+		return skip
 	}
+	s.count = count
 	cs.Write(preScoreStateKey, s)
 	return nil
 }

@@ -114,22 +114,36 @@ func matchesAny(terms []framework.AffinityTerm, pod *corev1.Pod) bool {
 
 // PreFilter parses the pod's terms and counts, over every node, the
 // existing pods whose anti-affinity selects the pod, and the pods the pod's
-// own terms select. With nothing to check it returns Skip.
+// own terms select. With nothing to check it returns Skip, without walking
+// the nodes when the snapshot says none has pods with anti-affinity.
 func (pl *InterPodAffinity) PreFilter(ctx context.Context, cs *framework.CycleState, pod *corev1.Pod, nodes []*framework.NodeInfo) (*framework.PreFilterResult, *framework.Status) {
+	snap := cs.Snapshot()
+	a := pod.Spec.Affinity
+	ownTerms := len(framework.RequiredAffinityTerms(a)) > 0 || len(framework.RequiredAntiAffinityTerms(a)) > 0
+	// Without terms of its own, only the nodes with pods with required
+	// anti-affinity matter.
+	withAnti := nodes
+	if !ownTerms {
+		withAnti = nodesWithRequiredAntiAffinity(snap, nodes)
+		if len(withAnti) == 0 {
+			return nil, skip
+		}
+	}
+
 	logger := klog.FromContext(ctx)
 	s := &preFilterState{
 		pod:                  pod,
 		existingAntiAffinity: topologyCounts{},
 		affinity:             topologyCounts{},
 		antiAffinity:         topologyCounts{},
-		snapshot:             cs.Snapshot(),
+		snapshot:             snap,
 		nodes:                nodes,
 	}
 	var err error
-	if s.affinityTerms, err = framework.NewAffinityTerms(pod, framework.RequiredAffinityTerms(pod.Spec.Affinity)); err != nil {
+	if s.affinityTerms, err = framework.NewAffinityTerms(pod, framework.RequiredAffinityTerms(a)); err != nil {
 		return nil, framework.NewStatus(framework.UnschedulableAndUnresolvable, fmt.Sprintf("parsing pod: requiredAffinityTerms: %v", err))
 	}
-	if s.antiAffinityTerms, err = framework.NewAffinityTerms(pod, framework.RequiredAntiAffinityTerms(pod.Spec.Affinity)); err != nil {
+	if s.antiAffinityTerms, err = framework.NewAffinityTerms(pod, framework.RequiredAntiAffinityTerms(a)); err != nil {
 		return nil, framework.NewStatus(framework.UnschedulableAndUnresolvable, fmt.Sprintf("parsing pod: requiredAntiAffinityTerms: %v", err))
 	}
 	for _, terms := range [][]framework.AffinityTerm{s.affinityTerms, s.antiAffinityTerms} {
@@ -142,9 +156,7 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, cs *framework.CycleSt
 	s.selfMatch = matchesAll(s.affinityTerms, pod)
 	s.nsLabels = pl.namespaceLabels(logger, pod.Namespace)
 
-	ownTerms := len(s.affinityTerms) > 0 || len(s.antiAffinityTerms) > 0
-	for _, ni := range nodes {
-		s.generation = max(s.generation, ni.Generation)
+	for _, ni := range withAnti {
 		node := ni.Node()
 		if ownTerms {
 			for _, p := range ni.Pods {
@@ -152,8 +164,6 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, cs *framework.CycleSt
 			}
 			continue
 		}
-		// Only existing pods' anti-affinity can reject the pod: look at
-		// the few pods that have any.
 		for _, p := range ni.PodsWithRequiredAntiAffinity {
 			for i := range p.RequiredAntiAffinityTerms {
 				t := &p.RequiredAntiAffinityTerms[i]
@@ -164,7 +174,7 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, cs *framework.CycleSt
 		}
 	}
 	if !ownTerms && len(s.existingAntiAffinity) == 0 {
-		return nil, framework.NewStatus(framework.Skip)
+		return nil, skip
 	}
 	keys := map[string]bool{}
 	for tp := range s.existingAntiAffinity {
@@ -173,8 +183,46 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, cs *framework.CycleSt
 			s.existingAntiKeys = append(s.existingAntiKeys, tp.key)
 		}
 	}
+	if snap != nil {
+		s.generation = snap.Generation()
+	} else {
+		for _, ni := range nodes {
+			s.generation = max(s.generation, ni.Generation)
+		}
+	}
 	cs.Write(preFilterStateKey, s)
 	return nil, nil
+}
+
+// nodesWithRequiredAntiAffinity are the nodes with pods with required
+// anti-affinity: the snapshot keeps them; with none (a plugin called
+// alone, in a test) they are looked for among nodes.
+func nodesWithRequiredAntiAffinity(snap *framework.Snapshot, nodes []*framework.NodeInfo) []*framework.NodeInfo {
+	if snap != nil {
+		return snap.NodesWithRequiredAntiAffinity()
+	}
+	var out []*framework.NodeInfo
+	for _, ni := range nodes {
+		if len(ni.PodsWithRequiredAntiAffinity) > 0 {
+			out = append(out, ni)
+		}
+	}
+	return out
+}
+
+// nodesWithPodAffinity are the nodes with pods with affinity terms of any
+// kind, likewise.
+func nodesWithPodAffinity(snap *framework.Snapshot, nodes []*framework.NodeInfo) []*framework.NodeInfo {
+	if snap != nil {
+		return snap.NodesWithPodAffinity()
+	}
+	var out []*framework.NodeInfo
+	for _, ni := range nodes {
+		if len(ni.PodsWithAffinity) > 0 {
+			out = append(out, ni)
+		}
+	}
+	return out
 }
 
 // counts are the state's counts as they are for one node: the snapshot's,

@@ -30,6 +30,10 @@ const (
 	preScoreStateKey  framework.StateKey = "PreScore" + Name
 )
 
+// skip is shared: most pods have nothing for the plugin, and the
+// framework copies a status before naming its plugin.
+var skip = framework.NewStatus(framework.Skip)
+
 // InterPodAffinity filters and scores by pod affinity and anti-affinity.
 type InterPodAffinity struct {
 	// namespaces resolves namespaceSelectors; nil (no handle) resolves

@@ -88,9 +88,23 @@ func (pl *InterPodAffinity) PreScore(ctx context.Context, cs *framework.CycleSta
 	a := pod.Spec.Affinity
 	hasPreferred := a != nil && ((a.PodAffinity != nil && len(a.PodAffinity.PreferredDuringSchedulingIgnoredDuringExecution) > 0) ||
 		(a.PodAntiAffinity != nil && len(a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution) > 0))
-	nodes := feasible
-	if snap := cs.Snapshot(); snap != nil {
+	// Without preferred terms of its own, only pods with affinity terms
+	// score the pod: the nodes with none are passed over.
+	snap := cs.Snapshot()
+	var nodes []*framework.NodeInfo
+	switch {
+	case !hasPreferred:
+		all := feasible
+		if snap != nil {
+			all = snap.Nodes()
+		}
+		if nodes = nodesWithPodAffinity(snap, all); len(nodes) == 0 {
+			return skip
+		}
+	case snap != nil:
 		nodes = snap.Nodes()
+	default:
+		nodes = feasible
 	}
 	sc := &scorer{pod: pod, byKey: map[string]int{}}
 	if hasPreferred {
@@ -115,20 +129,23 @@ func (pl *InterPodAffinity) PreScore(ctx context.Context, cs *framework.CycleSta
 	}
 	sc.nsLabels = pl.namespaceLabels(klog.FromContext(ctx), pod.Namespace)
 	for _, ni := range nodes {
-		node := ni.Node()
-		if len(node.Labels) == 0 {
-			continue
-		}
 		pods := ni.PodsWithAffinity
 		if hasPreferred {
 			pods = ni.Pods
+		}
+		if len(pods) == 0 {
+			continue
+		}
+		node := ni.Node()
+		if len(node.Labels) == 0 {
+			continue
 		}
 		for _, p := range pods {
 			sc.processExistingPod(p, node)
 		}
 	}
 	if len(sc.scores) == 0 {
-		return framework.NewStatus(framework.Skip)
+		return skip
 	}
 	cs.Write(preScoreStateKey, &preScoreState{scores: sc.scores})
 	return nil

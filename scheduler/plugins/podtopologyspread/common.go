@@ -166,14 +166,15 @@ func (pl *PodTopologySpread) constraintsOf(pod *corev1.Pod, action corev1.Unsati
 		}
 		return cs, nil
 	}
-	cs, err := parseConstraints(pl.defaultConstraints, pod.Labels, action)
-	if err != nil || len(cs) == 0 {
-		return nil, err
+	defaults := pl.defaults[action]
+	if len(defaults) == 0 {
+		return nil, nil
 	}
 	selector := pl.defaultSelector(pod)
 	if selector.Empty() {
 		return nil, nil
 	}
+	cs := append([]constraint(nil), defaults...)
 	for i := range cs {
 		cs[i].Selector = selector
 	}

@@ -91,7 +91,7 @@ func (pl *PodTopologySpread) PreFilter(ctx context.Context, cs *framework.CycleS
 		return nil, framework.AsStatus(err)
 	}
 	if len(constraints) == 0 {
-		return nil, framework.NewStatus(framework.Skip)
+		return nil, skip
 	}
 	logger := klog.FromContext(ctx)
 	s := &preFilterState{

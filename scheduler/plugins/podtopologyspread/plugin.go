@@ -31,6 +31,10 @@ const (
 	preScoreStateKey  framework.StateKey = "PreScore" + Name
 )
 
+// skip is shared: most pods have nothing for the plugin, and the
+// framework copies a status before naming its plugin.
+var skip = framework.NewStatus(framework.Skip)
+
 // SystemDefaultConstraints are kube-scheduler's defaultingType System
 // constraints, for pods with none of their own.
 var SystemDefaultConstraints = []corev1.TopologySpreadConstraint{
@@ -40,7 +44,9 @@ var SystemDefaultConstraints = []corev1.TopologySpreadConstraint{
 
 // PodTopologySpread filters and scores by topology spread constraints.
 type PodTopologySpread struct {
-	defaultConstraints []corev1.TopologySpreadConstraint
+	// defaults are the default constraints parsed, by whenUnsatisfiable;
+	// their selectors are set per pod.
+	defaults map[corev1.UnsatisfiableConstraintAction][]constraint
 	// systemDefaulted: the defaults are the system's, which spread by
 	// hostname even on nodes without a zone label.
 	systemDefaulted bool
@@ -66,7 +72,14 @@ var (
 // handle it watches Services, ReplicationControllers, ReplicaSets and
 // StatefulSets for their selectors.
 func New(h framework.Handle) (framework.Plugin, error) {
-	pl := &PodTopologySpread{defaultConstraints: SystemDefaultConstraints, systemDefaulted: true}
+	pl := &PodTopologySpread{systemDefaulted: true, defaults: map[corev1.UnsatisfiableConstraintAction][]constraint{}}
+	for _, action := range []corev1.UnsatisfiableConstraintAction{corev1.DoNotSchedule, corev1.ScheduleAnyway} {
+		cs, err := parseConstraints(SystemDefaultConstraints, nil, action)
+		if err != nil {
+			return nil, fmt.Errorf("parse the default constraints: %w", err)
+		}
+		pl.defaults[action] = cs
+	}
 	if h != nil && h.SharedInformerFactory() != nil {
 		f := h.SharedInformerFactory()
 		pl.services = f.Core().V1().Services().Lister()

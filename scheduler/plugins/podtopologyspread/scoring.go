@@ -33,14 +33,14 @@ func (pl *PodTopologySpread) PreScore(ctx context.Context, cs *framework.CycleSt
 		all = snap.Nodes()
 	}
 	if len(all) == 0 {
-		return framework.NewStatus(framework.Skip)
+		return skip
 	}
 	constraints, err := pl.constraintsOf(pod, corev1.ScheduleAnyway)
 	if err != nil {
 		return framework.AsStatus(err)
 	}
 	if len(constraints) == 0 {
-		return framework.NewStatus(framework.Skip)
+		return skip
 	}
 	// The system defaults spread by hostname even where nodes have no
 	// zone label; explicit constraints need every key.
