@@ -40,7 +40,9 @@ func (e *env) createClass(name, provisioner string, mode storagev1.VolumeBinding
 	if _, err := e.client.StorageV1().StorageClasses().Create(context.Background(), c, metav1.CreateOptions{}); err != nil {
 		e.t.Fatalf("create storage class %s: %v", c.Name, err)
 	}
-	e.t.Cleanup(func() { e.client.StorageV1().StorageClasses().Delete(context.Background(), c.Name, metav1.DeleteOptions{}) })
+	e.t.Cleanup(func() {
+		e.client.StorageV1().StorageClasses().Delete(context.Background(), c.Name, metav1.DeleteOptions{})
+	})
 	return c.Name
 }
 
@@ -90,7 +92,9 @@ func (e *env) createVolume(name, class, hostname string, mutate ...func(*corev1.
 	if _, err := e.client.CoreV1().PersistentVolumes().Create(context.Background(), pv, metav1.CreateOptions{}); err != nil {
 		e.t.Fatalf("create volume %s: %v", pv.Name, err)
 	}
-	e.t.Cleanup(func() { e.client.CoreV1().PersistentVolumes().Delete(context.Background(), pv.Name, metav1.DeleteOptions{}) })
+	e.t.Cleanup(func() {
+		e.client.CoreV1().PersistentVolumes().Delete(context.Background(), pv.Name, metav1.DeleteOptions{})
+	})
 	return pv.Name
 }
 
