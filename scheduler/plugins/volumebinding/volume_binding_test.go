@@ -35,7 +35,7 @@ type testHandle struct {
 }
 
 func (h testHandle) SharedInformerFactory() informers.SharedInformerFactory { return h.f }
-func (h testHandle) ClientSet() kubernetes.Interface                       { return h.client }
+func (h testHandle) ClientSet() kubernetes.Interface                        { return h.client }
 
 // newPlugin builds the plugin on a fake clientset holding objects, with
 // its informers synced.
@@ -641,7 +641,11 @@ func TestQueueingHints(t *testing.T) {
 		{name: "a class's topologies changed", fn: isSchedulableAfterStorageClassChange, old: class("x", "p", wffc),
 			new: class("x", "p", wffc, corev1.TopologySelectorTerm{}), want: framework.Queue},
 		{name: "a class's parameters changed", fn: isSchedulableAfterStorageClassChange, old: class("x", "p", wffc),
-			new: func() *storagev1.StorageClass { c := class("x", "p", wffc); c.Parameters = map[string]string{"a": "b"}; return c }(), want: framework.QueueSkip},
+			new: func() *storagev1.StorageClass {
+				c := class("x", "p", wffc)
+				c.Parameters = map[string]string{"a": "b"}
+				return c
+			}(), want: framework.QueueSkip},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
