@@ -52,8 +52,9 @@ func (a *Agent) runLeases(ctx context.Context) {
 }
 
 // renewLease renews node name's lease from the one last written, which
-// costs one request; when that fails (conflict, deleted) it reads the lease,
-// or creates it, and renews that.
+// costs one request. The first time, it creates the lease, which is one
+// request for a new node. When either fails (conflict, deleted, exists) it
+// reads the lease, or creates it, and renews that.
 func (a *Agent) renewLease(ctx context.Context, name string, uid types.UID) error {
 	leases := a.cfg.Client.CoordinationV1().Leases(corev1.NamespaceNodeLease)
 	a.mu.Lock()
@@ -67,6 +68,15 @@ func (a *Agent) renewLease(ctx context.Context, name string, uid types.UID) erro
 		}
 		if !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("update lease %s: %w", name, err)
+		}
+	} else {
+		lease, err := leases.Create(ctx, a.renewed(nil, name, uid), metav1.CreateOptions{})
+		if err == nil {
+			a.keepLease(lease)
+			return nil
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create lease %s: %w", name, err)
 		}
 	}
 	cur, err := leases.Get(ctx, name, metav1.GetOptions{})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/utils/ptr"
 )
 
 const waitFor = 10 * time.Second
@@ -80,8 +82,12 @@ func readyStatus(n *corev1.Node) corev1.ConditionStatus {
 
 func TestRegistersNodesAndLeases(t *testing.T) {
 	ctx := context.Background()
-	// sim-1 is left by an earlier run, unreachable since.
-	client := fake.NewClientset(&corev1.Node{
+	// sim-1 and its lease are left by an earlier run, unreachable since.
+	old := metav1.NewMicroTime(time.Now().Add(-time.Hour))
+	client := fake.NewClientset(&coordinationv1.Lease{
+		ObjectMeta: metav1.ObjectMeta{Name: "sim-1", Namespace: corev1.NamespaceNodeLease},
+		Spec:       coordinationv1.LeaseSpec{HolderIdentity: ptr.To("earlier"), RenewTime: &old},
+	}, &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{Name: "sim-1", Labels: map[string]string{"team": "a"}},
 		Spec:       corev1.NodeSpec{PodCIDR: "10.244.1.0/24"},
 		Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{
@@ -132,6 +138,11 @@ func TestRegistersNodesAndLeases(t *testing.T) {
 	adopted, _ := client.CoreV1().Nodes().Get(ctx, "sim-1", metav1.GetOptions{})
 	if adopted.Labels["team"] != "a" || adopted.Labels[LabelSimulated] != "true" {
 		t.Errorf("adopted node's labels: %v", adopted.Labels)
+	}
+	// Its lease is renewed, keeping its holder as upstream's lease
+	// controller does.
+	if l, _ := client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, "sim-1", metav1.GetOptions{}); !l.Spec.RenewTime.After(old.Time) || *l.Spec.HolderIdentity != "earlier" {
+		t.Errorf("adopted node's lease: renewed %s (before: %s), holder %q", l.Spec.RenewTime, old, *l.Spec.HolderIdentity)
 	}
 
 	// Leases are renewed while the agent runs …
