@@ -303,7 +303,7 @@ func forEachKubectl(t *testing.T, fn func(t *testing.T, k *kubectl)) {
 		t.Run("kubectl-"+version, func(t *testing.T) {
 			k := newKubectl(t, version, s)
 			k.namespace = namespaceName(t)
-			if out := k.ok(t, "create", "namespace", k.namespace); !strings.Contains(out, "namespace/"+k.namespace+" created") {
+			if out := k.createNamespace(t, k.namespace); !strings.Contains(out, "namespace/"+k.namespace+" created") {
 				t.Fatalf("create namespace: got %q", out)
 			}
 			fn(t, k)
@@ -416,6 +416,21 @@ func table(out string) [][]string {
 		rows = append(rows, strings.Fields(line))
 	}
 	return rows
+}
+
+// createNamespace creates a namespace and, as the upstream e2e framework
+// does, waits for its default service account: the service account
+// admission refuses pods until the controller made it. It returns
+// kubectl's output.
+func (k *kubectl) createNamespace(t *testing.T, name string) string {
+	t.Helper()
+	out := k.ok(t, "create", "namespace", name)
+	if !eventually(30*time.Second, func() bool {
+		return k.run(t, "", "get", "serviceaccount", "default", "--namespace", name).err == nil
+	}) {
+		t.Fatalf("namespace %s got no default service account within 30s", name)
+	}
+	return out
 }
 
 // namespaceName turns the test's name into a DNS label.

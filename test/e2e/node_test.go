@@ -160,7 +160,7 @@ func forEachNodeKubectl(t *testing.T, fn func(t *testing.T, k *kubectl)) {
 		t.Run("kubectl-"+version, func(t *testing.T) {
 			k := newKubectl(t, version, s)
 			k.namespace = namespaceName(t)
-			k.ok(t, "create", "namespace", k.namespace)
+			k.createNamespace(t, k.namespace)
 			t.Cleanup(func() { k.run(t, "", "delete", "namespace", k.namespace, "--wait=false") })
 			fn(t, k)
 		})

@@ -58,7 +58,7 @@ func TestPodExec(t *testing.T) {
 			t.Run(fmt.Sprintf("kubectl-%s/websockets=%s", version, ws), func(t *testing.T) {
 				k := newKubectl(t, version, s).withEnv("KUBECTL_REMOTE_COMMAND_WEBSOCKETS=" + ws)
 				k.namespace = namespaceName(t)
-				k.ok(t, "create", "namespace", k.namespace)
+				k.createNamespace(t, k.namespace)
 				defer k.run(t, "", "delete", "namespace", k.namespace, "--wait=false")
 				k.ok(t, "run", "sleeper", "--image="+busybox, "--", "sleep", "3600")
 				k.waitFor(t, "pod/sleeper", "condition=Ready")
@@ -298,7 +298,7 @@ func TestAgentRestartKeepsContainers(t *testing.T) {
 	s := nodeCluster(t)
 	k := newKubectl(t, "1.33", s)
 	k.namespace = namespaceName(t)
-	k.ok(t, "create", "namespace", k.namespace)
+	k.createNamespace(t, k.namespace)
 	k.ok(t, "run", "survivor", "--image="+busybox, "--", "sh", "-c", "echo before; sleep 3600")
 	k.waitFor(t, "pod/survivor", "condition=Ready")
 	id := k.jsonpath(t, "pod/survivor", "{.status.containerStatuses[0].containerID}")

@@ -222,7 +222,7 @@ func TestNamespaceDeletedWithContents(t *testing.T) {
 	s := nodeCluster(t)
 	k := newKubectl(t, "1.33", s)
 	ns := namespaceName(t)
-	k.ok(t, "create", "namespace", ns)
+	k.createNamespace(t, ns)
 	k.namespace = ns
 	k.ok(t, "create", "deployment", "web", "--image="+busybox, "--", "sleep", "3600")
 	k.ok(t, "create", "configmap", "cm", "--from-literal=a=b")
