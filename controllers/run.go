@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
+	"github.com/kubeshim/kubeshim/controllers/clusterroleaggregation"
 	"github.com/kubeshim/kubeshim/controllers/cronjob"
 	"github.com/kubeshim/kubeshim/controllers/daemonset"
 	"github.com/kubeshim/kubeshim/controllers/deployment"
@@ -23,7 +24,10 @@ import (
 	"github.com/kubeshim/kubeshim/controllers/namespace"
 	"github.com/kubeshim/kubeshim/controllers/nodeipam"
 	"github.com/kubeshim/kubeshim/controllers/nodelifecycle"
+	"github.com/kubeshim/kubeshim/controllers/persistentvolume"
 	"github.com/kubeshim/kubeshim/controllers/podgc"
+	"github.com/kubeshim/kubeshim/controllers/pvcprotection"
+	"github.com/kubeshim/kubeshim/controllers/pvprotection"
 	"github.com/kubeshim/kubeshim/controllers/replicaset"
 	"github.com/kubeshim/kubeshim/controllers/replicationcontroller"
 	"github.com/kubeshim/kubeshim/controllers/resourcequota"
@@ -32,6 +36,7 @@ import (
 	"github.com/kubeshim/kubeshim/controllers/statefulset"
 	"github.com/kubeshim/kubeshim/controllers/tainteviction"
 	"github.com/kubeshim/kubeshim/controllers/ttlafterfinished"
+	"github.com/kubeshim/kubeshim/controllers/vacprotection"
 )
 
 // Config is what the controllers need.
@@ -85,6 +90,7 @@ func Run(ctx context.Context, c Config) error {
 	cj := cronjob.New(client, factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs())
 	jc := job.New(client, factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
 	ttl := ttlafterfinished.New(client, factory.Batch().V1().Jobs())
+	cra := clusterroleaggregation.New(client, factory.Rbac().V1().ClusterRoles())
 	dsc := daemonset.New(client, factory.Apps().V1().DaemonSets(), factory.Apps().V1().ControllerRevisions(), factory.Core().V1().Pods(), factory.Core().V1().Nodes())
 	ssc := statefulset.New(client, factory.Apps().V1().StatefulSets(), factory.Core().V1().Pods(), factory.Core().V1().PersistentVolumeClaims(), factory.Apps().V1().ControllerRevisions())
 	nlc := nodelifecycle.New(client, factory.Core().V1().Nodes(), factory.Coordination().V1().Leases(), factory.Core().V1().Pods(), c.NodeLifecycle)
@@ -95,9 +101,27 @@ func Run(ctx context.Context, c Config) error {
 	if err != nil {
 		return fmt.Errorf("node IPAM: %w", err)
 	}
+	pvb, err := persistentvolume.New(client, factory.Core().V1().PersistentVolumes(), factory.Core().V1().PersistentVolumeClaims(),
+		factory.Storage().V1().StorageClasses(), factory.Core().V1().Pods())
+	if err != nil {
+		return fmt.Errorf("persistent volume binder: %w", err)
+	}
+	pvcp, err := pvcprotection.New(client, factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().Pods())
+	if err != nil {
+		return fmt.Errorf("PVC protection: %w", err)
+	}
+	pvp, err := pvprotection.New(client, factory.Core().V1().PersistentVolumes())
+	if err != nil {
+		return fmt.Errorf("PV protection: %w", err)
+	}
+	vacp, err := vacprotection.New(client, factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes(), factory.Storage().V1().VolumeAttributesClasses())
+	if err != nil {
+		return fmt.Errorf("VAC protection: %w", err)
+	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset", "statefulset", "node-lifecycle", "taint-eviction", "disruption", "pod-garbage-collector", "node-ipam"})
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset", "statefulset", "node-lifecycle", "taint-eviction", "disruption", "pod-garbage-collector", "node-ipam", "clusterrole-aggregation",
+		"persistentvolume-binder", "persistentvolumeclaim-protection", "persistentvolume-protection", "volumeattributesclass-protection"})
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go gc.Run(ctx, c.Workers)
@@ -112,6 +136,7 @@ func Run(ctx context.Context, c Config) error {
 	go cj.Run(ctx, c.Workers)
 	go jc.Run(ctx, c.Workers)
 	go ttl.Run(ctx, c.Workers)
+	go cra.Run(ctx, c.Workers)
 	go dsc.Run(ctx, c.Workers)
 	go ssc.Run(ctx, c.Workers)
 	go nlc.Run(ctx, c.Workers)
@@ -119,6 +144,10 @@ func Run(ctx context.Context, c Config) error {
 	go pdb.Run(ctx, c.Workers)
 	go pgc.Run(ctx)
 	go ipam.Run(ctx, c.Workers)
+	go pvb.Run(ctx, c.Workers)
+	go pvcp.Run(ctx, c.Workers)
+	go pvp.Run(ctx, c.Workers)
+	go vacp.Run(ctx, c.Workers)
 	<-ctx.Done()
 	return nil
 }

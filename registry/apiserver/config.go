@@ -28,7 +28,6 @@ import (
 	"k8s.io/apiserver/pkg/authentication/request/websocket"
 	x509request "k8s.io/apiserver/pkg/authentication/request/x509"
 	tokencache "k8s.io/apiserver/pkg/authentication/token/cache"
-	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	"k8s.io/apiserver/pkg/endpoints/discovery/aggregated"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -51,11 +50,14 @@ import (
 
 	"github.com/kubeshim/kubeshim/apis/openapi"
 	"github.com/kubeshim/kubeshim/apis/scheme"
+	"github.com/kubeshim/kubeshim/registry/admission/defaultstorageclass"
 	"github.com/kubeshim/kubeshim/registry/admission/defaulttolerationseconds"
 	"github.com/kubeshim/kubeshim/registry/admission/limitranger"
+	"github.com/kubeshim/kubeshim/registry/admission/persistentvolumeclaimresize"
 	priorityadmission "github.com/kubeshim/kubeshim/registry/admission/priority"
 	runtimeclassadmission "github.com/kubeshim/kubeshim/registry/admission/runtimeclass"
 	saadmission "github.com/kubeshim/kubeshim/registry/admission/serviceaccount"
+	"github.com/kubeshim/kubeshim/registry/admission/storageobjectinuseprotection"
 	"github.com/kubeshim/kubeshim/registry/apiserver/pki"
 	"github.com/kubeshim/kubeshim/registry/core/serviceaccount"
 	"github.com/kubeshim/kubeshim/registry/etcd"
@@ -148,10 +150,6 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 	generic.ShutdownSendRetryAfter = true
 	generic.ExternalAddress = net.JoinHostPort(c.AdvertiseAddress.String(), fmt.Sprint(o.SecureServing.BindPort))
 
-	authz := authorizerfactory.NewAlwaysAllowAuthorizer()
-	generic.Authorization.Authorizer = authz
-	generic.RuleResolver = authz
-
 	namer := openapinamer.NewDefinitionNamer(scheme.Versioned, apiextensionsapiserver.Scheme, aggregatorscheme.Scheme)
 	generic.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
 	generic.OpenAPIConfig.Info.Title = "Kubernetes"
@@ -195,6 +193,9 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 	if err := c.authentication(&generic.Config, client, generic.SharedInformerFactory); err != nil {
 		return nil, err
 	}
+	if err := c.authorization(&generic.Config, generic.SharedInformerFactory); err != nil {
+		return nil, err
+	}
 	dynamicClient, err := dynamic.NewForConfig(generic.LoopbackClientConfig)
 	if err != nil {
 		return nil, fmt.Errorf("loopback dynamic client: %w", err)
@@ -205,10 +206,14 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 	limitranger.Register(admission.Plugins)
 	priorityadmission.Register(admission.Plugins)
 	defaulttolerationseconds.Register(admission.Plugins)
+	defaultstorageclass.Register(admission.Plugins)
+	storageobjectinuseprotection.Register(admission.Plugins)
+	persistentvolumeclaimresize.Register(admission.Plugins)
 	// Upstream's order: lifecycle first, the built-in mutations next, then
 	// the policies and webhooks.
 	admission.RecommendedPluginOrder = append([]string{admission.RecommendedPluginOrder[0],
-		limitranger.PluginName, saadmission.PluginName, priorityadmission.PluginName, defaulttolerationseconds.PluginName, runtimeclassadmission.PluginName},
+		limitranger.PluginName, saadmission.PluginName, priorityadmission.PluginName, defaulttolerationseconds.PluginName,
+		defaultstorageclass.PluginName, storageobjectinuseprotection.PluginName, persistentvolumeclaimresize.PluginName, runtimeclassadmission.PluginName},
 		admission.RecommendedPluginOrder[1:]...)
 	if err := admission.ApplyTo(&generic.Config, generic.SharedInformerFactory, client, dynamicClient,
 		utilfeature.DefaultFeatureGate, generic.EffectiveVersion); err != nil {
