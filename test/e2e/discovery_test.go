@@ -119,7 +119,7 @@ func TestAuthCanI(t *testing.T) {
 		} {
 			r := k.run(t, "", append([]string{"auth", "can-i"}, args...)...)
 			if r.err != nil || strings.TrimSpace(r.stdout) != "yes" {
-				t.Errorf("want yes (authorization is AlwaysAllow), got %v", r)
+				t.Errorf("want yes (the admin is in system:masters, which cluster-admin is bound to), got %v", r)
 			}
 		}
 	})

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/go-jose/go-jose.v2/jwt"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -104,9 +105,28 @@ func TestTokenAuthenticates(t *testing.T) {
 		t.Errorf("whoami with the token (-want +got):\n%s", diff)
 	}
 
-	// A client with the token can use the API (AlwaysAllow for now).
-	if _, err := as(t, admin, tr.Status.Token).CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{}); err != nil {
-		t.Errorf("list configmaps with the token: %v", err)
+	// The token authenticates the service account, which RBAC grants
+	// nothing until a binding names it.
+	saClient := as(t, admin, tr.Status.Token)
+	_, err = saClient.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
+	forbidden := `configmaps is forbidden: User "system:serviceaccount:` + ns + `:default" cannot list resource "configmaps" in API group "" in the namespace "` + ns + `"`
+	if !apierrors.IsForbidden(err) || err.Error() != forbidden {
+		t.Errorf("list configmaps with the token, unbound: error %v, want 403 %q", err, forbidden)
+	}
+	_, err = client.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "default-view"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "view"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "default"}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("bind view to the service account: %v", err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := saClient.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
+		return err == nil, nil
+	})
+	if err != nil {
+		t.Errorf("list configmaps with the token, bound to view: never allowed")
 	}
 
 	review, err := client.AuthenticationV1().TokenReviews().Create(ctx,

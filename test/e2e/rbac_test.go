@@ -1,0 +1,104 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRBAC drives RBAC with stock kubectl: can-i as the admin and as an
+// impersonated user before and after `create role` and `create
+// rolebinding`, and a service account token from `create token` that is
+// refused until a binding names the account.
+func TestRBAC(t *testing.T) {
+	forEachKubectl(t, func(t *testing.T, k *kubectl) {
+		// The admin (system:masters) holds cluster-admin's rules.
+		if out := k.ok(t, "auth", "can-i", "--list"); !hasRow(out, "*.*", "[]", "[]", "[*]") {
+			t.Errorf("admin's can-i --list has no *.* row allowing everything:\n%s", out)
+		}
+
+		// alice holds nothing in the namespace until bound.
+		if r := k.run(t, "", "auth", "can-i", "create", "pods", "--as", "alice"); r.code != 1 || strings.TrimSpace(r.stdout) != "no" {
+			t.Errorf("can-i create pods as alice before the binding: want no (exit 1), got %v", r)
+		}
+		k.ok(t, "create", "role", "pod-creator", "--verb=create,get,list", "--resource=pods")
+		k.ok(t, "create", "rolebinding", "alice-pod-creator", "--role=pod-creator", "--user=alice")
+		if !eventually(30*time.Second, func() bool {
+			r := k.run(t, "", "auth", "can-i", "create", "pods", "--as", "alice")
+			return r.err == nil && strings.TrimSpace(r.stdout) == "yes"
+		}) {
+			t.Errorf("can-i create pods as alice after the binding: never yes, last %v", k.run(t, "", "auth", "can-i", "create", "pods", "--as", "alice"))
+		}
+		if out := k.ok(t, "auth", "can-i", "--list", "--as", "alice"); !hasRow(out, "pods", "[]", "[]", "[create get list]") {
+			t.Errorf("alice's can-i --list has no pods row:\n%s", out)
+		}
+		if r := k.run(t, "", "auth", "can-i", "delete", "pods", "--as", "alice"); strings.TrimSpace(r.stdout) != "no" {
+			t.Errorf("can-i delete pods as alice: want no, got %v", r)
+		}
+		k.fails(t, `pods "nothing" is forbidden: User "alice" cannot delete resource "pods" in API group "" in the namespace "`+k.namespace+`"`,
+			"delete", "pod", "nothing", "--as", "alice")
+
+		// A service account token authenticates the account, which has
+		// no rules here until bound.
+		token := strings.TrimSpace(k.ok(t, "create", "token", "default"))
+		sa := k.withEnv("KUBECONFIG=" + tokenKubeconfig(t, k, token))
+		user := "system:serviceaccount:" + k.namespace + ":default"
+		sa.fails(t, `pods is forbidden: User "`+user+`" cannot list resource "pods" in API group "" in the namespace "`+k.namespace+`"`, "get", "pods")
+		if k.version != "1.27" { // `auth whoami` came with kubectl 1.28
+			if out := sa.ok(t, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"); out != user {
+				t.Errorf("whoami with the token: %q, want %q", out, user)
+			}
+		}
+		k.ok(t, "create", "rolebinding", "default-view", "--clusterrole=view", "--serviceaccount="+k.namespace+":default")
+		if !eventually(30*time.Second, func() bool { return sa.run(t, "", "get", "pods").err == nil }) {
+			t.Errorf("get pods with the token after binding view: %v", sa.run(t, "", "get", "pods"))
+		}
+		sa.fails(t, `pods is forbidden: User "`+user+`" cannot create resource "pods"`, "run", "p", "--image=registry.k8s.io/pause:3.10")
+	})
+}
+
+// hasRow reports whether a `kubectl auth can-i --list` table has a row
+// with exactly these columns.
+func hasRow(out string, columns ...string) bool {
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Join(strings.Fields(line), " ") == strings.Join(columns, " ") {
+			return true
+		}
+	}
+	return false
+}
+
+// tokenKubeconfig writes a kubeconfig for k's server that authenticates
+// with token alone, in k's namespace.
+func tokenKubeconfig(t *testing.T, k *kubectl, token string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "token.kubeconfig")
+	host := strings.TrimSpace(k.ok(t, "config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"))
+	ca := strings.TrimSpace(k.ok(t, "config", "view", "--minify", "--raw", "-o", "jsonpath={.clusters[0].cluster.certificate-authority-data}"))
+	config := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: kubeshim
+  cluster:
+    server: %s
+    certificate-authority-data: %s
+users:
+- name: sa
+  user:
+    token: %s
+contexts:
+- name: sa
+  context:
+    cluster: kubeshim
+    user: sa
+    namespace: %s
+current-context: sa
+`, host, ca, token, k.namespace)
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatalf("write kubeconfig: %v", err)
+	}
+	return path
+}
