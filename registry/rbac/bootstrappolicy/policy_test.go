@@ -198,7 +198,9 @@ func controllersOmitted(name string) bool {
 	}, strings.TrimPrefix(name, ControllerRolePrefix))
 }
 
-func cloudProvider(name string) bool { return strings.HasSuffix(name, "/system:controller:cloud-provider") }
+func cloudProvider(name string) bool {
+	return strings.HasSuffix(name, "/system:controller:cloud-provider")
+}
 
 func TestUpstreamClusterRoles(t *testing.T) {
 	name := func(r rbacv1.ClusterRole) string { return r.Name }
