@@ -19,7 +19,13 @@ import (
 func (s *Scheduler) addEventHandlers(ctx context.Context) error {
 	logger := klog.FromContext(ctx)
 	pods := s.informers.Core().V1().Pods().Informer()
-	if _, err := pods.AddEventHandler(cache.FilteringResourceEventHandler{
+	// Run waits for these handlers to have seen the informers' initial
+	// lists, not only for the lists: else a pending pod could be
+	// scheduled before the node handler has filled the cache.
+	synced := func(reg cache.ResourceEventHandlerRegistration) {
+		s.handlersSynced = append(s.handlersSynced, reg.HasSynced)
+	}
+	if reg, err := pods.AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: func(obj any) bool {
 			pod := podOf(obj)
 			return pod != nil && pod.Spec.NodeName != ""
@@ -31,8 +37,10 @@ func (s *Scheduler) addEventHandlers(ctx context.Context) error {
 		},
 	}); err != nil {
 		return fmt.Errorf("assigned pod handler: %w", err)
+	} else {
+		synced(reg)
 	}
-	if _, err := pods.AddEventHandler(cache.FilteringResourceEventHandler{
+	if reg, err := pods.AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: func(obj any) bool {
 			pod := podOf(obj)
 			return pod != nil && pod.Spec.NodeName == "" && pod.Spec.SchedulerName == s.schedulerName
@@ -44,13 +52,17 @@ func (s *Scheduler) addEventHandlers(ctx context.Context) error {
 		},
 	}); err != nil {
 		return fmt.Errorf("pending pod handler: %w", err)
+	} else {
+		synced(reg)
 	}
-	if _, err := s.informers.Core().V1().Nodes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if reg, err := s.informers.Core().V1().Nodes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { s.addNode(logger, obj.(*corev1.Node)) },
 		UpdateFunc: func(oldObj, newObj any) { s.updateNode(logger, oldObj.(*corev1.Node), newObj.(*corev1.Node)) },
 		DeleteFunc: func(obj any) { s.deleteNode(logger, obj) },
 	}); err != nil {
 		return fmt.Errorf("node handler: %w", err)
+	} else {
+		synced(reg)
 	}
 	// Volume binding's inputs: a claim, volume or class that appears or
 	// changes may make a pod that waits for it schedulable. Watched only

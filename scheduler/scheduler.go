@@ -79,6 +79,9 @@ func (b apiBinder) Bind(ctx context.Context, pod *corev1.Pod, node string) error
 
 // Scheduler places the pods of one scheduler name.
 type Scheduler struct {
+	// handlersSynced report the event handlers have seen the informers'
+	// initial lists.
+	handlersSynced []cache.InformerSynced
 	client         kubernetes.Interface
 	schedulerName  string
 	informers      informers.SharedInformerFactory
@@ -190,6 +193,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("scheduler: %v informer did not sync", typ)
 		}
+	}
+	if !cache.WaitForCacheSync(ctx.Done(), s.handlersSynced...) {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return errors.New("scheduler: event handlers did not sync")
 	}
 	go s.queue.Run(ctx)
 	logger.Info("Starting scheduler", "schedulerName", s.schedulerName, "leaderElection", s.leaderElection != nil)
