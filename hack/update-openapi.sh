@@ -52,6 +52,8 @@ PACKAGES=(
   k8s.io/apimachinery/pkg/runtime
   k8s.io/apimachinery/pkg/util/intstr
   k8s.io/apimachinery/pkg/version
+  # The resource metrics API (registry/metrics).
+  k8s.io/metrics/pkg/apis/metrics/v1beta1
 )
 
 mkdir -p "${OUTPUT_DIR}"

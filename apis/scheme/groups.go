@@ -24,6 +24,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
 
 	"github.com/kubeshim/kubeshim/apis/admissionregistration"
 	"github.com/kubeshim/kubeshim/apis/apps"
@@ -106,4 +107,7 @@ var Groups = []Group{
 		Install: []func(*runtime.Scheme) error{discovery.Install}},
 	{Name: "resource", Versions: []Version{version(resourcev1.SchemeGroupVersion, resourcev1.AddToScheme, resourcev1.ResourceClaim{})},
 		Install: []func(*runtime.Scheme) error{dra.Install}},
+	// The resource metrics API, which kube-apiserver leaves to an aggregated
+	// metrics-server: registry/metrics serves it from the kubelets' scrapes.
+	{Name: "metrics", Versions: []Version{version(metricsv1beta1.SchemeGroupVersion, metricsv1beta1.AddToScheme, metricsv1beta1.NodeMetrics{})}},
 }

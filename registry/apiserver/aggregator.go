@@ -43,6 +43,9 @@ var priorities = map[schema.GroupVersion]priority{
 	{Group: "node.k8s.io", Version: "v1"}:                  {16300, 15},
 	{Group: "discovery.k8s.io", Version: "v1"}:             {16200, 15},
 	{Group: "resource.k8s.io", Version: "v1"}:              {16200, 21},
+	// Not kube-apiserver's own: metrics-server's APIService, so that
+	// core's nodes and pods still win for "kubectl get nodes".
+	{Group: "metrics.k8s.io", Version: "v1beta1"}: {100, 100},
 }
 
 // installAutoRegistration keeps an APIService for every group version the

@@ -16,6 +16,7 @@ import (
 	netutils "k8s.io/utils/net"
 
 	"github.com/kubeshim/kubeshim/registry/kubelet"
+	"github.com/kubeshim/kubeshim/registry/metrics"
 )
 
 // Options are the flags of `kubeshim server`.
@@ -65,6 +66,10 @@ type Options struct {
 	// connects to kubelets at, in order.
 	KubeletPreferredAddressTypes []string
 
+	// MetricResolution is how often the resource metrics API scrapes the
+	// kubelets (metrics-server's --metric-resolution).
+	MetricResolution time.Duration
+
 	// AuthorizationModes are the authorizers, in order (AlwaysAllow, RBAC);
 	// members of system:masters are always allowed before them.
 	AuthorizationModes []string
@@ -85,6 +90,7 @@ func NewOptions() *Options {
 		ServiceAccountExtendTokenExpiration: true,
 		KubeletPreferredAddressTypes:        addressTypes(kubelet.DefaultPreferredAddressTypes),
 		AuthorizationModes:                  []string{ModeRBAC},
+		MetricResolution:                    metrics.DefaultResolution,
 		SecureServing:                       genericoptions.NewSecureServingOptions().WithLoopback(),
 	}
 	o.SecureServing.BindPort = 6443
@@ -108,6 +114,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.ServiceAccountExtendTokenExpiration, "service-account-extend-token-expiration", o.ServiceAccountExtendTokenExpiration, "Extend the kubelet's projected service account tokens to a year, auditing their use after the requested lifetime.")
 	fs.StringVar(&o.KubeletCertificateAuthority, "kubelet-certificate-authority", o.KubeletCertificateAuthority, "Path to a cert file for the certificate authority of kubelets' serving certificates; unset, they are not verified.")
 	fs.StringSliceVar(&o.KubeletPreferredAddressTypes, "kubelet-preferred-address-types", o.KubeletPreferredAddressTypes, "List of the preferred NodeAddressTypes to use for kubelet connections.")
+	fs.DurationVar(&o.MetricResolution, "metric-resolution", o.MetricResolution, "How often the resource metrics API (metrics.k8s.io) scrapes every kubelet's /metrics/resource; CPU usage is the rate over the last two scrapes.")
 	fs.StringSliceVar(&o.AuthorizationModes, "authorization-mode", o.AuthorizationModes, "Ordered list of plug-ins to do authorization on secure port. Allowed values: "+strings.Join(authorizationModes, ", ")+". Members of system:masters are always allowed.")
 	fs.IPVar(&o.SecureServing.BindAddress, "bind-address", o.SecureServing.BindAddress, "Address to serve HTTPS on.")
 	fs.IntVar(&o.SecureServing.BindPort, "secure-port", o.SecureServing.BindPort, "Port to serve HTTPS on.")
@@ -121,6 +128,9 @@ func (o *Options) Validate() []error {
 	}
 	if o.NodeMonitorGracePeriod < 0 {
 		errs = append(errs, fmt.Errorf("--node-monitor-grace-period must not be negative"))
+	}
+	if o.MetricResolution <= 0 {
+		errs = append(errs, fmt.Errorf("--metric-resolution must be positive"))
 	}
 	for _, role := range o.Disable {
 		switch role {

@@ -190,6 +190,9 @@ func installAPIGroups(s *genericapiserver.GenericAPIServer, c *Config) error {
 		return fmt.Errorf("storage for nodes: %w", err)
 	}
 	podConns := pod.Connections{Kubelets: kubelets, ProxyTransport: proxyTransport, Authorizer: c.Generic.Authorization.Authorizer}
+	if err := installMetrics(s, c, kubelets); err != nil {
+		return err
+	}
 	for _, v := range served(client, c.tokenOptions(client), podConns, c.Generic.Authorization.Authorizer) {
 		storage, err := storageFor(v, optsGetter)
 		if err != nil {
