@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	storagev1 "k8s.io/api/storage/v1"
@@ -11,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
@@ -200,8 +202,9 @@ func TestVolumeAttributesClasses(t *testing.T) {
 		t.Fatalf("create: %v", err)
 	}
 	t.Cleanup(func() { _ = classes.DeleteCollection(ctx, metav1.DeleteOptions{}, selector) })
-	if created.Generation != 0 || len(created.Finalizers) != 0 {
-		t.Errorf("create: generation %d finalizers %v, want neither", created.Generation, created.Finalizers)
+	// StorageObjectInUseProtection admission protects every class.
+	if created.Generation != 0 || !slices.Equal(created.Finalizers, []string{"kubernetes.io/vac-protection"}) {
+		t.Errorf("create: generation %d finalizers %v, want none and the protection finalizer", created.Generation, created.Finalizers)
 	}
 	if _, err := classes.Get(ctx, created.Name, metav1.GetOptions{}); err != nil {
 		t.Fatalf("get: %v", err)
@@ -251,12 +254,16 @@ func TestVolumeAttributesClasses(t *testing.T) {
 		t.Errorf("table columns (-want +got):\n%s", diff)
 	}
 
-	// Nothing holds a class back: no finalizer is added.
+	// Nothing uses the class: the VAC protection controller lets it go.
 	if err := classes.Delete(ctx, created.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
-	if _, err := classes.Get(ctx, created.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-		t.Errorf("get after delete: err = %v, want 404", err)
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := classes.Get(ctx, created.Name, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
+		t.Errorf("class not gone after delete: %v", err)
 	}
 	for range 2 {
 		if _, err := classes.Create(ctx, newClass(), metav1.CreateOptions{}); err != nil {
@@ -266,11 +273,16 @@ func TestVolumeAttributesClasses(t *testing.T) {
 	if err := classes.DeleteCollection(ctx, metav1.DeleteOptions{}, selector); err != nil {
 		t.Fatalf("delete collection: %v", err)
 	}
-	list, err := classes.List(ctx, selector)
+	var left int
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		list, err := classes.List(ctx, selector)
+		if err != nil {
+			return false, err
+		}
+		left = len(list.Items)
+		return left == 0, nil
+	})
 	if err != nil {
-		t.Fatalf("list after delete collection: %v", err)
-	}
-	if len(list.Items) != 0 {
-		t.Errorf("list after delete collection: %d items, want none", len(list.Items))
+		t.Errorf("list after delete collection: %d items, want none: %v", left, err)
 	}
 }
