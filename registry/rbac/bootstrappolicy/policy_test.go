@@ -191,10 +191,10 @@ func controllersOmitted(name string) bool {
 	return slices.Contains([]string{
 		"attachdetach-controller", "certificate-controller", "device-taint-eviction-controller", "ephemeral-volume-controller",
 		"expand-controller", "horizontal-pod-autoscaler", "kube-apiserver-serving-clustertrustbundle-publisher",
-		"legacy-service-account-token-cleaner", "persistent-volume-binder", "podcertificaterequestcleaner",
-		"pv-protection-controller", "pvc-protection-controller", "resource-claim-controller", "route-controller",
+		"legacy-service-account-token-cleaner", "podcertificaterequestcleaner",
+		"resource-claim-controller", "route-controller",
 		"selinux-warning-controller", "service-cidrs-controller", "service-controller", "storage-version-migrator-controller",
-		"ttl-controller", "validatingadmissionpolicy-status-controller", "volumeattributesclass-protection-controller",
+		"ttl-controller", "validatingadmissionpolicy-status-controller",
 	}, strings.TrimPrefix(name, ControllerRolePrefix))
 }
 
