@@ -362,6 +362,14 @@ func (c counts) satisfyExistingPodsAntiAffinity(node *corev1.Node) bool {
 	return true
 }
 
+// The statuses Filter returns, shared: the framework copies a status
+// before naming its plugin.
+var (
+	statusAffinityRulesNotMatch             = framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonAffinityRulesNotMatch)
+	statusAntiAffinityRulesNotMatch         = framework.NewStatus(framework.Unschedulable, ErrReasonAntiAffinityRulesNotMatch)
+	statusExistingAntiAffinityRulesNotMatch = framework.NewStatus(framework.Unschedulable, ErrReasonExistingAntiAffinityRulesNotMatch)
+)
+
 // Filter checks the node against the counts. A missing match for the
 // pod's affinity is UnschedulableAndUnresolvable (evicting pods cannot add
 // one); anti-affinity conflicts are Unschedulable.
@@ -373,13 +381,13 @@ func (pl *InterPodAffinity) Filter(_ context.Context, cs *framework.CycleState, 
 	c := v.(*preFilterState).countsFor(ni)
 	node := ni.Node()
 	if !c.satisfyPodAffinity(node) {
-		return framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonAffinityRulesNotMatch)
+		return statusAffinityRulesNotMatch
 	}
 	if !c.satisfyPodAntiAffinity(node) {
-		return framework.NewStatus(framework.Unschedulable, ErrReasonAntiAffinityRulesNotMatch)
+		return statusAntiAffinityRulesNotMatch
 	}
 	if !c.satisfyExistingPodsAntiAffinity(node) {
-		return framework.NewStatus(framework.Unschedulable, ErrReasonExistingAntiAffinityRulesNotMatch)
+		return statusExistingAntiAffinityRulesNotMatch
 	}
 	return nil
 }

@@ -176,6 +176,13 @@ func (s *preFilterState) delta(c *constraint, ni *framework.NodeInfo) int {
 	return countMatching(added, c.Selector, s.pod.Namespace) - countMatching(removed, c.Selector, s.pod.Namespace)
 }
 
+// The statuses Filter returns, shared: the framework copies a status
+// before naming its plugin.
+var (
+	statusNodeLabelNotMatch   = framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonNodeLabelNotMatch)
+	statusConstraintsNotMatch = framework.NewStatus(framework.Unschedulable, ErrReasonConstraintsNotMatch)
+)
+
 // Filter rejects a node without every topology key for good, and one
 // where the pod would make its domain exceed maxSkew over the least
 // loaded domain (evicting pods may change that).
@@ -191,8 +198,10 @@ func (pl *PodTopologySpread) Filter(ctx context.Context, cs *framework.CycleStat
 		c := &s.constraints[i]
 		value, ok := node.Labels[c.TopologyKey]
 		if !ok {
-			klog.FromContext(ctx).V(5).Info("Node lacks a topology key of the pod's spread constraints", "node", klog.KObj(node), "topologyKey", c.TopologyKey)
-			return framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonNodeLabelNotMatch)
+			if logger := klog.FromContext(ctx).V(5); logger.Enabled() {
+				logger.Info("Node lacks a topology key of the pod's spread constraints", "node", klog.KObj(node), "topologyKey", c.TopologyKey)
+			}
+			return statusNodeLabelNotMatch
 		}
 		match := s.counts[i][value]
 		paths := s.paths[i]
@@ -209,8 +218,12 @@ func (pl *PodTopologySpread) Filter(ctx context.Context, cs *framework.CycleStat
 			self = 1
 		}
 		if skew := match + self - s.minMatch(i, paths); skew > int(c.MaxSkew) {
-			klog.FromContext(ctx).V(5).Info("Node would skew the pod's spread too much", "node", klog.KObj(node), "topologyKey", c.TopologyKey, "matchNum", match, "selfMatchNum", self, "maxSkew", c.MaxSkew)
-			return framework.NewStatus(framework.Unschedulable, ErrReasonConstraintsNotMatch)
+			// The arguments would be boxed, for each node turned down,
+			// even with the level off.
+			if logger := klog.FromContext(ctx).V(5); logger.Enabled() {
+				logger.Info("Node would skew the pod's spread too much", "node", klog.KObj(node), "topologyKey", c.TopologyKey, "matchNum", match, "selfMatchNum", self, "maxSkew", c.MaxSkew)
+			}
+			return statusConstraintsNotMatch
 		}
 	}
 	return nil
