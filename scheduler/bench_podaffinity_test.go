@@ -12,15 +12,15 @@ import (
 	"github.com/kubeshim/kubeshim/scheduler/plugins"
 )
 
-// BenchmarkScheduleAffinity is BenchmarkSchedule with pods that make
+// BenchmarkPodAffinity is BenchmarkSchedule with pods that make
 // InterPodAffinity and PodTopologySpread work: each pod belongs to one of
 // ten apps and spreads by zone (DoNotSchedule, maxSkew 1), or prefers not
 // to share a node with its app, or requires not to share its node with
 // its app. Their PreFilter and PreScore count over every pod in the
 // cluster, so the cost per pod grows with the pods already placed.
 //
-//	go test -run '^$' -bench BenchmarkScheduleAffinity -benchtime 5000x ./scheduler/
-func BenchmarkScheduleAffinity(b *testing.B) {
+//	go test -run '^$' -bench BenchmarkPodAffinity -benchtime 5000x ./scheduler/
+func BenchmarkPodAffinity(b *testing.B) {
 	variants := []struct {
 		name string
 		pod  func(p *corev1.Pod, app string)
