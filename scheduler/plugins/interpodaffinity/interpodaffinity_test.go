@@ -15,6 +15,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kubeshim/kubeshim/scheduler/framework"
+	"github.com/kubeshim/kubeshim/scheduler/plugins/defaultpreemption"
 )
 
 const zoneKey = corev1.LabelTopologyZone
@@ -635,5 +636,31 @@ func TestSkipCheap(t *testing.T) {
 	}
 	if s := pl.PreScore(ctx, cs, p, snap.Nodes()); !s.IsSkip() {
 		t.Errorf("PreScore: %v, want Skip", s)
+	}
+}
+
+// TestPreemptionForAntiAffinity: a pod of higher priority whose
+// anti-affinity every node violates preempts the pod in its way; the dry
+// run filters node copies without that pod.
+func TestPreemptionForAntiAffinity(t *testing.T) {
+	ctx := context.Background()
+	reg := framework.Registry{Name: New, defaultpreemption.Name: defaultpreemption.New}
+	fw, err := framework.New(ctx, reg, framework.Profile{Plugins: []framework.PluginRef{{Name: Name}, {Name: defaultpreemption.Name}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	low := func(name, node string) *corev1.Pod {
+		return pod(name, node, labeled("app", "web"), func(p *corev1.Pod) { p.Spec.Priority = ptr.To[int32](1) })
+	}
+	// b holds two web pods, a one: preempting on a takes fewer victims.
+	snap := framework.NewSnapshot([]*corev1.Node{node("a", "z1"), node("b", "z2")}, []*corev1.Pod{low("w1", "a"), low("w2", "b"), low("w3", "b")})
+	high := pod("p", "", antiAffinity(term(corev1.LabelHostname, "app", "web")), func(p *corev1.Pod) { p.Spec.Priority = ptr.To[int32](100) })
+	_, err = fw.Schedule(ctx, high, snap)
+	fe, ok := err.(*framework.FitError)
+	if !ok {
+		t.Fatalf("Schedule: %v, want a FitError", err)
+	}
+	if fe.PostFilterResult == nil || fe.PostFilterResult.NominatedNode != "a" || len(fe.PostFilterResult.Victims) != 1 || fe.PostFilterResult.Victims[0].Name != "w1" {
+		t.Errorf("preemption result %+v, message %q; want node a with victim w1", fe.PostFilterResult, fe.Error())
 	}
 }
