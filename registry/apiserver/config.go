@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apimachinery/pkg/util/sets"
+	webhookinit "k8s.io/apiserver/pkg/admission/plugin/webhook/initializer"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/group"
 	"k8s.io/apiserver/pkg/authentication/request/anonymous"
@@ -38,9 +39,12 @@ import (
 	"k8s.io/apiserver/pkg/storage/storagebackend"
 	utilcompatibility "k8s.io/apiserver/pkg/util/compatibility"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	webhookutil "k8s.io/apiserver/pkg/util/webhook"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	apiregistrationv1beta1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1beta1"
@@ -215,8 +219,16 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 		limitranger.PluginName, saadmission.PluginName, priorityadmission.PluginName, defaulttolerationseconds.PluginName,
 		defaultstorageclass.PluginName, storageobjectinuseprotection.PluginName, persistentvolumeclaimresize.PluginName, runtimeclassadmission.PluginName},
 		admission.RecommendedPluginOrder[1:]...)
+	resolver, err := serviceResolver(generic.SharedInformerFactory.Core().V1().Services().Lister(), generic.LoopbackClientConfig)
+	if err != nil {
+		return nil, err
+	}
+	// Webhooks behind services are called at the service's cluster IP,
+	// as kube-apiserver calls them: the default resolver would look
+	// <service>.<namespace>.svc up in the host's DNS, which does not know
+	// it (and must not be asked).
 	if err := admission.ApplyTo(&generic.Config, generic.SharedInformerFactory, client, dynamicClient,
-		utilfeature.DefaultFeatureGate, generic.EffectiveVersion); err != nil {
+		utilfeature.DefaultFeatureGate, generic.EffectiveVersion, webhookinit.NewPluginInitializer(nil, resolver)); err != nil {
 		return nil, fmt.Errorf("admission: %w", err)
 	}
 
@@ -233,6 +245,10 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 // apiExtensionsConfig derives the CRD server's configuration from the core
 // server's, as kube-apiserver does: same serving and auth, its own codec.
 func (c *Config) apiExtensionsConfig(etcdOptions genericoptions.EtcdOptions) (*apiextensionsapiserver.Config, error) {
+	resolver, err := serviceResolver(c.Generic.SharedInformerFactory.Core().V1().Services().Lister(), c.Generic.LoopbackClientConfig)
+	if err != nil {
+		return nil, err
+	}
 	generic := c.Generic.Config
 	generic.PostStartHooks = map[string]genericapiserver.PostStartHookConfigEntry{}
 	generic.RESTOptionsGetter = nil
@@ -247,6 +263,9 @@ func (c *Config) apiExtensionsConfig(etcdOptions genericoptions.EtcdOptions) (*a
 		ExtraConfig: apiextensionsapiserver.ExtraConfig{
 			CRDRESTOptionsGetter: apiextensionsoptions.NewCRDRESTOptionsGetter(etcdOptions, generic.ResourceTransformers, generic.StorageObjectCountTracker),
 			MasterCount:          1,
+			// Conversion webhooks, as admission webhooks, at the
+			// service's cluster IP.
+			ServiceResolver: resolver,
 		},
 	}, nil
 }
@@ -264,19 +283,29 @@ func (c *Config) aggregatorConfig(etcdOptions genericoptions.EtcdOptions) (*aggr
 	if err := etcdOptions.ApplyTo(&generic); err != nil {
 		return nil, fmt.Errorf("aggregator storage: %w", err)
 	}
-	services := c.Generic.SharedInformerFactory.Core().V1().Services().Lister()
-	loopback, err := url.Parse(c.Generic.LoopbackClientConfig.Host)
+	resolver, err := serviceResolver(c.Generic.SharedInformerFactory.Core().V1().Services().Lister(), c.Generic.LoopbackClientConfig)
 	if err != nil {
-		return nil, fmt.Errorf("loopback address: %w", err)
+		return nil, err
 	}
 	return &aggregatorapiserver.Config{
 		GenericConfig: &genericapiserver.RecommendedConfig{Config: generic, SharedInformerFactory: c.Generic.SharedInformerFactory},
 		ExtraConfig: aggregatorapiserver.ExtraConfig{
-			// An aggregated API behind the kubernetes service is this
-			// server: reach it over loopback, as kube-apiserver does.
-			ServiceResolver: aggregatorapiserver.NewLoopbackServiceResolver(aggregatorapiserver.NewClusterIPServiceResolver(services), loopback),
+			ServiceResolver: resolver,
 		},
 	}, nil
+}
+
+// serviceResolver finds the address of a service the server calls
+// (aggregated APIs, admission and conversion webhooks): its cluster IP, as
+// kube-apiserver resolves them, which the service proxy routes on this
+// host; the kubernetes service itself is this server, reached over
+// loopback.
+func serviceResolver(services corelisters.ServiceLister, loopbackConfig *rest.Config) (webhookutil.ServiceResolver, error) {
+	loopback, err := url.Parse(loopbackConfig.Host)
+	if err != nil {
+		return nil, fmt.Errorf("loopback address: %w", err)
+	}
+	return aggregatorapiserver.NewLoopbackServiceResolver(aggregatorapiserver.NewClusterIPServiceResolver(services), loopback), nil
 }
 
 // certificates loads or creates the CA, the serving certificate and the
