@@ -35,6 +35,10 @@ type Options struct {
 	// Unknown (kube-controller-manager's --node-monitor-grace-period); 0
 	// means its default, 50s.
 	NodeMonitorGracePeriod time.Duration
+	// ClusterCIDR is what the in-process node IPAM controller cuts the
+	// nodes' /24 pod CIDRs from (kube-controller-manager's --cluster-cidr);
+	// empty means 10.244.0.0/16, room for 256 nodes.
+	ClusterCIDR string
 	// DefaultStorageClass creates the local-path StorageClass at start-up
 	// when it does not exist.
 	DefaultStorageClass bool
@@ -103,6 +107,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.EtcdServers, "etcd-servers", o.EtcdServers, "URLs of an external etcd cluster; empty runs an embedded etcd under <data-dir>/etcd.")
 	fs.StringVar(&o.EtcdPrefix, "etcd-prefix", o.EtcdPrefix, "Prefix of every key in etcd.")
 	fs.StringSliceVar(&o.Disable, "disable", o.Disable, "Roles to leave out of this process: scheduler, controllers.")
+	fs.StringVar(&o.ClusterCIDR, "cluster-cidr", o.ClusterCIDR, "CIDR the in-process controllers allocate the nodes' /24 pod CIDRs from (default 10.244.0.0/16: 256 nodes).")
 	fs.DurationVar(&o.NodeMonitorGracePeriod, "node-monitor-grace-period", o.NodeMonitorGracePeriod, "How long a node may go without renewing its lease before the in-process controllers mark it Unknown; 0 is the default (50s).")
 	fs.BoolVar(&o.DefaultStorageClass, "default-storage-class", o.DefaultStorageClass, "Create the default StorageClass local-path (provisioner "+LocalPathProvisioner+", WaitForFirstConsumer) at start-up if it does not exist; an existing one is left as it is.")
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "CIDR from which service cluster IPs are allocated.")
@@ -125,6 +130,11 @@ func (o *Options) Validate() []error {
 	var errs []error
 	if o.DataDir == "" {
 		errs = append(errs, fmt.Errorf("--data-dir must not be empty"))
+	}
+	if o.ClusterCIDR != "" {
+		if _, _, err := netutils.ParseCIDRSloppy(o.ClusterCIDR); err != nil {
+			errs = append(errs, fmt.Errorf("--cluster-cidr: %w", err))
+		}
 	}
 	if o.NodeMonitorGracePeriod < 0 {
 		errs = append(errs, fmt.Errorf("--node-monitor-grace-period must not be negative"))

@@ -60,6 +60,9 @@ func (c CompletedConfig) New() (*Server, error) {
 			// run one set of controllers between them.
 			co := controllers.NewOptions()
 			co.NodeMonitorGracePeriod = c.Options.NodeMonitorGracePeriod
+			if c.Options.ClusterCIDR != "" {
+				co.ClusterCIDR = c.Options.ClusterCIDR
+			}
 			config, le, err := co.Config(hc.LoopbackClientConfig, pki.EncodeCert(c.CA.Cert))
 			if err != nil {
 				return err
