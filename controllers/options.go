@@ -15,6 +15,7 @@ import (
 	componentbaseconfig "k8s.io/component-base/config"
 	"k8s.io/component-base/config/options"
 
+	"github.com/kubeshim/kubeshim/controllers/horizontalpodautoscaler"
 	"github.com/kubeshim/kubeshim/controllers/nodeipam"
 )
 
@@ -41,6 +42,9 @@ type Options struct {
 	// NodeMonitorGracePeriod is how long a node may go without renewing
 	// its lease before it is marked Unknown.
 	NodeMonitorGracePeriod time.Duration
+	// HPA holds the horizontal pod autoscaler's sync period, windows and
+	// tolerance (--horizontal-pod-autoscaler-*).
+	HPA horizontalpodautoscaler.Options
 }
 
 // NewOptions returns the defaults.
@@ -61,6 +65,13 @@ func NewOptions() *Options {
 		KubeAPIBurst:    400,
 		ConcurrentSyncs: 2,
 		ClusterCIDR:     nodeipam.DefaultClusterCIDR,
+		HPA: horizontalpodautoscaler.Options{
+			SyncPeriod:              horizontalpodautoscaler.DefaultSyncPeriod,
+			DownscaleStabilization:  horizontalpodautoscaler.DefaultDownscaleStabilization,
+			Tolerance:               horizontalpodautoscaler.DefaultTolerance,
+			CPUInitializationPeriod: horizontalpodautoscaler.DefaultCPUInitializationPeriod,
+			InitialReadinessDelay:   horizontalpodautoscaler.DefaultInitialReadinessDelay,
+		},
 	}
 }
 
@@ -73,6 +84,11 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.ConcurrentSyncs, "concurrent-syncs", o.ConcurrentSyncs, "Workers per controller.")
 	fs.StringVar(&o.ClusterCIDR, "cluster-cidr", o.ClusterCIDR, "CIDR the nodes' pod CIDRs are allocated from.")
 	fs.DurationVar(&o.NodeMonitorGracePeriod, "node-monitor-grace-period", o.NodeMonitorGracePeriod, "How long a node may go without renewing its lease before it is marked Unknown; 0 is the default (50s).")
+	fs.DurationVar(&o.HPA.SyncPeriod, "horizontal-pod-autoscaler-sync-period", o.HPA.SyncPeriod, "How often the horizontal pod autoscaler reconciles each HPA.")
+	fs.DurationVar(&o.HPA.DownscaleStabilization, "horizontal-pod-autoscaler-downscale-stabilization", o.HPA.DownscaleStabilization, "How far back the horizontal pod autoscaler looks at its recommendations before scaling down.")
+	fs.Float64Var(&o.HPA.Tolerance, "horizontal-pod-autoscaler-tolerance", o.HPA.Tolerance, "How far from 1 the ratio of a metric to its target must be for the horizontal pod autoscaler to scale.")
+	fs.DurationVar(&o.HPA.CPUInitializationPeriod, "horizontal-pod-autoscaler-cpu-initialization-period", o.HPA.CPUInitializationPeriod, "How long after a pod starts the horizontal pod autoscaler distrusts its CPU samples.")
+	fs.DurationVar(&o.HPA.InitialReadinessDelay, "horizontal-pod-autoscaler-initial-readiness-delay", o.HPA.InitialReadinessDelay, "How long after a pod starts a readiness change counts as its initial readiness for the horizontal pod autoscaler.")
 	options.BindLeaderElectionFlags(&o.LeaderElection, fs)
 }
 
@@ -84,6 +100,9 @@ func (o *Options) Validate() []error {
 	}
 	if o.NodeMonitorGracePeriod < 0 {
 		errs = append(errs, fmt.Errorf("--node-monitor-grace-period must not be negative"))
+	}
+	if h := o.HPA; h.SyncPeriod <= 0 || h.DownscaleStabilization <= 0 || h.Tolerance <= 0 || h.CPUInitializationPeriod <= 0 || h.InitialReadinessDelay <= 0 {
+		errs = append(errs, fmt.Errorf("--horizontal-pod-autoscaler-* periods and tolerance must be positive"))
 	}
 	if o.KubeAPIQPS <= 0 || o.KubeAPIBurst <= 0 {
 		errs = append(errs, fmt.Errorf("--kube-api-qps and --kube-api-burst must be positive"))
@@ -138,6 +157,7 @@ func (o *Options) Config(restConfig *rest.Config, rootCA []byte) (Config, *Leade
 	rc.QPS, rc.Burst = o.KubeAPIQPS, int(o.KubeAPIBurst)
 	c := Config{Client: rc, RootCA: rootCA, Workers: o.ConcurrentSyncs}
 	c.NodeLifecycle.GracePeriod = o.NodeMonitorGracePeriod
+	c.HPA = o.HPA
 	if o.ClusterCIDR != "" {
 		c.NodeIPAM.ClusterCIDRs = []string{o.ClusterCIDR}
 	}

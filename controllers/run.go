@@ -20,6 +20,7 @@ import (
 	"github.com/kubeshim/kubeshim/controllers/endpointslice"
 	"github.com/kubeshim/kubeshim/controllers/endpointslicemirroring"
 	"github.com/kubeshim/kubeshim/controllers/garbagecollector"
+	"github.com/kubeshim/kubeshim/controllers/horizontalpodautoscaler"
 	"github.com/kubeshim/kubeshim/controllers/job"
 	"github.com/kubeshim/kubeshim/controllers/namespace"
 	"github.com/kubeshim/kubeshim/controllers/nodeipam"
@@ -56,6 +57,9 @@ type Config struct {
 	NodeLifecycle nodelifecycle.Options
 	PodGC         podgc.Options
 	NodeIPAM      nodeipam.Options
+	// HPA holds the horizontal pod autoscaler's periods and tolerance
+	// (--horizontal-pod-autoscaler-*).
+	HPA horizontalpodautoscaler.Options
 }
 
 // Run starts every controller and blocks until ctx is done.
@@ -118,10 +122,14 @@ func Run(ctx context.Context, c Config) error {
 	if err != nil {
 		return fmt.Errorf("VAC protection: %w", err)
 	}
+	hpa, err := horizontalpodautoscaler.New(rc, client, factory.Autoscaling().V2().HorizontalPodAutoscalers(), factory.Core().V1().Pods(), c.HPA)
+	if err != nil {
+		return fmt.Errorf("horizontal pod autoscaler: %w", err)
+	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset", "statefulset", "node-lifecycle", "taint-eviction", "disruption", "pod-garbage-collector", "node-ipam", "clusterrole-aggregation",
-		"persistentvolume-binder", "persistentvolumeclaim-protection", "persistentvolume-protection", "volumeattributesclass-protection"})
+		"persistentvolume-binder", "persistentvolumeclaim-protection", "persistentvolume-protection", "volumeattributesclass-protection", "horizontal-pod-autoscaler"})
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go gc.Run(ctx, c.Workers)
@@ -148,6 +156,7 @@ func Run(ctx context.Context, c Config) error {
 	go pvcp.Run(ctx, c.Workers)
 	go pvp.Run(ctx, c.Workers)
 	go vacp.Run(ctx, c.Workers)
+	go hpa.Run(ctx, c.Workers)
 	<-ctx.Done()
 	return nil
 }
