@@ -3,7 +3,10 @@ package apiserver
 import (
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/metadata/metadatainformer"
 	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
 
 	"github.com/kubeshim/kubeshim/apis/scheme"
@@ -18,10 +21,14 @@ import (
 // through kubelets, the client pods/log and exec use, from the server's start
 // until its shutdown.
 func installMetrics(s *genericapiserver.GenericAPIServer, c *Config, kubelets kubelet.ConnectionInfoGetter) error {
-	informers := c.Generic.SharedInformerFactory
+	metadataClient, err := metadata.NewForConfig(c.Generic.LoopbackClientConfig)
+	if err != nil {
+		return fmt.Errorf("loopback metadata client: %w", err)
+	}
+	podMetadata := metadatainformer.NewSharedInformerFactory(metadataClient, 0)
 	scraper, err := metrics.New(metrics.Config{
-		Nodes:      informers.Core().V1().Nodes(),
-		Pods:       informers.Core().V1().Pods(),
+		Nodes:      c.Generic.SharedInformerFactory.Core().V1().Nodes(),
+		Pods:       podMetadata.ForResource(corev1.SchemeGroupVersion.WithResource("pods")),
 		Kubelets:   kubelets,
 		Resolution: c.Options.MetricResolution,
 	})
@@ -34,8 +41,10 @@ func installMetrics(s *genericapiserver.GenericAPIServer, c *Config, kubelets ku
 		return fmt.Errorf("install %s: %w", metricsv1beta1.SchemeGroupVersion, err)
 	}
 	// The hook's context ends when the server begins to shut down; Run
-	// returns once its scrape in flight has ended.
+	// returns once its scrape in flight has ended, and the pod metadata
+	// informer stops with the context.
 	return s.AddPostStartHook("kubeshim-metrics-scraper", func(hc genericapiserver.PostStartHookContext) error {
+		podMetadata.Start(hc.Done())
 		go scraper.Run(hc)
 		return nil
 	})

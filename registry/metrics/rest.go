@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -110,7 +111,11 @@ func (r *podREST) GetSingularName() string { return "" }
 // one without metrics.
 func (r *podREST) Get(ctx context.Context, name string, _ *metav1.GetOptions) (runtime.Object, error) {
 	namespace := genericapirequest.NamespaceValue(ctx)
-	pod, err := r.s.pods.Pods(namespace).Get(name)
+	obj, err := r.s.pods.ByNamespace(namespace).Get(name)
+	if err != nil {
+		return nil, err
+	}
+	pod, err := podMeta(obj)
 	if err != nil {
 		return nil, err
 	}
@@ -125,12 +130,16 @@ func (r *podREST) Get(ctx context.Context, name string, _ *metav1.GetOptions) (r
 // none) that the selectors pick, by namespace and name.
 func (r *podREST) List(ctx context.Context, options *metainternalversion.ListOptions) (runtime.Object, error) {
 	namespace := genericapirequest.NamespaceValue(ctx)
-	pods, err := r.s.pods.Pods(namespace).List(labelSelector(options))
+	objs, err := r.s.pods.ByNamespace(namespace).List(labelSelector(options))
 	if err != nil {
 		return nil, apierrors.NewInternalError(fmt.Errorf("list pods: %w", err))
 	}
 	list := &metricsv1beta1.PodMetricsList{Items: []metricsv1beta1.PodMetrics{}}
-	for _, pod := range pods {
+	for _, obj := range objs {
+		pod, err := podMeta(obj)
+		if err != nil {
+			return nil, err
+		}
 		if !fieldsMatch(options, &pod.ObjectMeta, true) {
 			continue
 		}
@@ -182,9 +191,18 @@ func (s *Scraper) nodeMetrics(node *corev1.Node) (*metricsv1beta1.NodeMetrics, b
 	}, true
 }
 
+// podMeta is a pod from the metadata informer.
+func podMeta(obj runtime.Object) (*metav1.PartialObjectMetadata, error) {
+	pod, ok := obj.(*metav1.PartialObjectMetadata)
+	if !ok {
+		return nil, apierrors.NewInternalError(fmt.Errorf("pod lister returned %T", obj))
+	}
+	return pod, nil
+}
+
 // podMetrics is a pod's PodMetrics, if its containers have two samples each.
-func (s *Scraper) podMetrics(pod *corev1.Pod) (*metricsv1beta1.PodMetrics, bool) {
-	containers, u, ok := s.store.pod(podRef(pod))
+func (s *Scraper) podMetrics(pod *metav1.PartialObjectMetadata) (*metricsv1beta1.PodMetrics, bool) {
+	containers, u, ok := s.store.pod(types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name})
 	if !ok {
 		return nil, false
 	}

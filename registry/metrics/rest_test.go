@@ -38,11 +38,11 @@ func restScraper(t *testing.T) *Scraper {
 		{"default", "web-2", "web"}, {"default", "web-1", "web"}, {"default", "db", "db"},
 		{"other", "web-1", "web"}, {"default", "pending", "web"},
 	} {
-		pods.Add(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: p.ns, Name: p.name, Labels: map[string]string{"app": p.app}}})
+		pods.Add(&metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: p.ns, Name: p.name, Labels: map[string]string{"app": p.app}}})
 	}
 	s := &Scraper{
 		nodes: corev1listers.NewNodeLister(nodes),
-		pods:  corev1listers.NewPodLister(pods),
+		pods:  cache.NewGenericLister(pods, corev1.Resource("pods")),
 		clock: clocktesting.NewFakeClock(served),
 		store: newStore(15 * time.Second),
 	}
@@ -157,8 +157,8 @@ func TestPodMetricsGet(t *testing.T) {
 	}
 	for _, tc := range []struct{ ns, name, wantMessage string }{
 		{"default", "pending", `podmetrics.metrics.k8s.io "default/pending" not found`},
-		{"default", "gone", `pod "gone" not found`},
-		{"other", "db", `pod "db" not found`},
+		{"default", "gone", `pods "gone" not found`},
+		{"other", "db", `pods "db" not found`},
 	} {
 		_, err := r.Get(genericapirequest.WithNamespace(context.Background(), tc.ns), tc.name, &metav1.GetOptions{})
 		if !apierrors.IsNotFound(err) || err.Error() != tc.wantMessage {

@@ -12,9 +12,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/registry/rest"
+	"k8s.io/client-go/informers"
 	corev1informers "k8s.io/client-go/informers/core/v1"
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -40,10 +40,13 @@ const (
 
 // Config is what a Scraper needs.
 type Config struct {
-	// Nodes and Pods are the server's informers: the nodes to scrape, and the
-	// objects the metrics are served for. New registers them; the caller starts them.
+	// Nodes are the nodes to scrape and serve metrics of. New registers the
+	// informer with its factory; the caller starts it.
 	Nodes corev1informers.NodeInformer
-	Pods  corev1informers.PodInformer
+	// Pods are the pods to serve metrics of: a metadata-only informer, as
+	// metrics-server's, since names and labels are all the API needs of them and a
+	// cache of whole pods would double the server's memory for pods.
+	Pods informers.GenericInformer
 	// Kubelets is the server's kubelet client: how logs and exec reach a node.
 	Kubelets kubelet.ConnectionInfoGetter
 	// Resolution is the scrape period; zero means DefaultResolution. Each scrape
@@ -56,13 +59,13 @@ type Config struct {
 
 // Scraper scrapes the kubelets and serves what it got as the resource metrics API.
 type Scraper struct {
-	nodes       corev1listers.NodeLister
-	nodesSynced cache.InformerSynced
-	pods        corev1listers.PodLister
-	kubelets    kubelet.ConnectionInfoGetter
-	resolution  time.Duration
-	clock       clock.WithTicker
-	store       *store
+	nodes      corev1listers.NodeLister
+	pods       cache.GenericLister // of *metav1.PartialObjectMetadata
+	synced     []cache.InformerSynced
+	kubelets   kubelet.ConnectionInfoGetter
+	resolution time.Duration
+	clock      clock.WithTicker
+	store      *store
 
 	// failing holds the nodes whose last scrape failed, so that a node that stays
 	// down is logged once rather than every resolution.
@@ -88,14 +91,14 @@ func New(c Config) (*Scraper, error) {
 		c.Clock = clock.RealClock{}
 	}
 	return &Scraper{
-		nodes:       c.Nodes.Lister(),
-		nodesSynced: c.Nodes.Informer().HasSynced,
-		pods:        c.Pods.Lister(),
-		kubelets:    c.Kubelets,
-		resolution:  c.Resolution,
-		clock:       c.Clock,
-		store:       newStore(c.Resolution),
-		failing:     map[string]bool{},
+		nodes:      c.Nodes.Lister(),
+		pods:       c.Pods.Lister(),
+		synced:     []cache.InformerSynced{c.Nodes.Informer().HasSynced, c.Pods.Informer().HasSynced},
+		kubelets:   c.Kubelets,
+		resolution: c.Resolution,
+		clock:      c.Clock,
+		store:      newStore(c.Resolution),
+		failing:    map[string]bool{},
 	}, nil
 }
 
@@ -108,12 +111,12 @@ func (s *Scraper) Storage() map[string]rest.Storage {
 	}
 }
 
-// Run scrapes every resolution, the first time as soon as the node informer has
+// Run scrapes every resolution, the first time as soon as the informers have
 // synced, until ctx is done. It returns once the scrape in flight has ended: a scrape
 // is bounded by its timeout and by ctx.
 func (s *Scraper) Run(ctx context.Context) {
 	logger := klog.FromContext(ctx)
-	if !cache.WaitForCacheSync(ctx.Done(), s.nodesSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), s.synced...) {
 		return
 	}
 	logger.Info("Scraping kubelets for resource metrics", "resolution", s.resolution)
@@ -237,9 +240,4 @@ func (s *Scraper) forgetFailures(nodes []*corev1.Node) {
 			delete(s.failing, name)
 		}
 	}
-}
-
-// podRef names a pod.
-func podRef(pod *corev1.Pod) types.NamespacedName {
-	return types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}
 }

@@ -17,9 +17,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
+	metadatafake "k8s.io/client-go/metadata/fake"
+	"k8s.io/client-go/metadata/metadatainformer"
 	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
 	clocktesting "k8s.io/utils/clock/testing"
 
@@ -95,6 +98,12 @@ func node(name string, port int32, labels map[string]string) *corev1.Node {
 	return n
 }
 
+func metadataScheme() *runtime.Scheme {
+	s := metadatafake.NewTestScheme()
+	metav1.AddMetaToScheme(s)
+	return s
+}
+
 // newTestScraper is a Scraper over informers of objs, started.
 func newTestScraper(t *testing.T, ctx context.Context, clock *clocktesting.FakeClock, kubelets kubelet.ConnectionInfoGetter, objs ...*corev1.Node) *Scraper {
 	t.Helper()
@@ -104,18 +113,27 @@ func newTestScraper(t *testing.T, ctx context.Context, clock *clocktesting.FakeC
 			t.Fatal(err)
 		}
 	}
-	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "busy"}}
-	if _, err := client.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
+	pod := &metav1.PartialObjectMetadata{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "busy"},
 	}
 	factory := informers.NewSharedInformerFactory(client, 0)
-	s, err := New(Config{Nodes: factory.Core().V1().Nodes(), Pods: factory.Core().V1().Pods(), Kubelets: kubelets, Clock: clock})
+	podFactory := metadatainformer.NewSharedInformerFactory(metadatafake.NewSimpleMetadataClient(metadataScheme(), pod), 0)
+	s, err := New(Config{
+		Nodes:    factory.Core().V1().Nodes(),
+		Pods:     podFactory.ForResource(corev1.SchemeGroupVersion.WithResource("pods")),
+		Kubelets: kubelets,
+		Clock:    clock,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	factory.Start(ctx.Done())
+	podFactory.Start(ctx.Done())
 	factory.WaitForCacheSync(ctx.Done())
+	podFactory.WaitForCacheSync(ctx.Done())
 	t.Cleanup(factory.Shutdown)
+	t.Cleanup(podFactory.Shutdown)
 	return s
 }
 
@@ -211,11 +229,14 @@ func TestRunStopsWithContext(t *testing.T) {
 
 func TestNewValidates(t *testing.T) {
 	factory := informers.NewSharedInformerFactory(fake.NewClientset(), 0)
+	pods := metadatainformer.NewSharedInformerFactory(metadatafake.NewSimpleMetadataClient(metadataScheme()), 0).
+		ForResource(corev1.SchemeGroupVersion.WithResource("pods"))
 	kubelets := &fakeKubelets{}
 	for _, c := range []Config{
-		{Pods: factory.Core().V1().Pods(), Kubelets: kubelets},
-		{Nodes: factory.Core().V1().Nodes(), Pods: factory.Core().V1().Pods()},
-		{Nodes: factory.Core().V1().Nodes(), Pods: factory.Core().V1().Pods(), Kubelets: kubelets, Resolution: -time.Second},
+		{Pods: pods, Kubelets: kubelets},
+		{Nodes: factory.Core().V1().Nodes(), Kubelets: kubelets},
+		{Nodes: factory.Core().V1().Nodes(), Pods: pods},
+		{Nodes: factory.Core().V1().Nodes(), Pods: pods, Kubelets: kubelets, Resolution: -time.Second},
 	} {
 		if _, err := New(c); err == nil {
 			t.Errorf("New(%+v) succeeded, want an error", c)

@@ -166,7 +166,9 @@ func TestResourceMetricsAPI(t *testing.T) {
 
 	kubelet := startStandIn(t, ca, resourceMetrics(ns))
 	// The simulated node's address reaches a stand-in too: the scraper must not ask it.
-	trap := startStandIn(t, ca, func(_ *standIn, w http.ResponseWriter, _ *http.Request) { http.Error(w, "not a kubelet", http.StatusNotFound) })
+	trap := startStandIn(t, ca, func(_ *standIn, w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "not a kubelet", http.StatusNotFound)
+	})
 	createNode(t, client, "worker", kubelet.port, map[string]string{"zone": "a"})
 	createNode(t, client, "simulated", trap.port, map[string]string{"kubeshim.io/simulated": "true"})
 	createPod(t, client, ns, "busy", "worker", map[string]string{"app": "busy"}, "busy", "idle")
