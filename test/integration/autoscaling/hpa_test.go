@@ -26,8 +26,6 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/utils/ptr"
-
-	"github.com/kubeshim/kubeshim/test/integration/framework"
 )
 
 // The annotation that carries the metrics autoscaling/v1 cannot express.
@@ -52,10 +50,19 @@ func cpu(percent int32) autoscalingv2.MetricSpec {
 	}}
 }
 
+// clients returns a client of the package's server and a new namespace.
+// Without the controllers no default service account comes: the tests
+// create no pods.
 func clients(t *testing.T) (*kubernetes.Clientset, string) {
 	t.Helper()
-	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
-	return client, framework.Namespace(t, client)
+	client := kubernetes.NewForConfigOrDie(serverConfig(t))
+	name := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
+	ns, err := client.CoreV1().Namespaces().Create(context.Background(),
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: strings.Trim(name, "-") + "-"}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create namespace: %v", err)
+	}
+	return client, ns.Name
 }
 
 // TestDiscovery: `kubectl api-versions` lists both versions with v2
@@ -443,7 +450,7 @@ func TestKubectl(t *testing.T) {
 		t.Skipf("kubectl is not installed: %v", err)
 	}
 	ctx := context.Background()
-	config := framework.Shared(t)
+	config := serverConfig(t)
 	client, ns := clients(t)
 	kubeconfig := writeKubeconfig(t, config)
 	run := func(args ...string) string {
