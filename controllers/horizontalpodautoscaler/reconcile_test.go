@@ -423,6 +423,27 @@ func TestReconcile(t *testing.T) {
 		},
 		wantStatus: status{Current: 1, Desired: 1, ObservedGeneration: 1, Metrics: []string{"Resource cpu 70% 70m -"}},
 	}, {
+		name:     "an external metric at zero scales to minReplicas 0",
+		replicas: 2, pods: []*corev1.Pod{pod("a", 100), pod("b", 100)},
+		setup: func(h *harness) { h.externalValues = map[string][]int64{"queue_depth": {0}} },
+		hpa: func() *autoscalingv2.HorizontalPodAutoscaler {
+			hpa := cpuHPA("busy", 0, 5, 50)
+			hpa.Spec.Metrics = []autoscalingv2.MetricSpec{externalMetric("queue_depth", "10")}
+			hpa.Spec.Behavior = behavior(func(b *autoscalingv2.HorizontalPodAutoscalerBehavior) {
+				b.ScaleDown.StabilizationWindowSeconds = ptr.To[int32](0)
+			})
+			return hpa
+		}(),
+		wantWrites: []int32{0},
+		wantEvents: []string{"Normal SuccessfulRescale New size: 0; reason: All metrics below target"},
+		wantConds: map[string]string{
+			"AbleToScale":    rescaledTo(0),
+			"ScalingActive":  "True ValidMetricFound: the HPA was able to successfully calculate a replica count from external metric queue_depth(nil)",
+			"ScalingLimited": withinRange,
+			"ScaledToZero":   "True ScaledToZero: the HPA controller scaled the workload to zero",
+		},
+		wantStatus: status{Current: 2, Desired: 0, Scaled: true, ObservedGeneration: 1, Metrics: []string{"External queue_depth - - 0"}},
+	}, {
 		name:     "an external metric brings a target the controller scaled to zero back",
 		replicas: 0,
 		setup:    func(h *harness) { h.externalValues = map[string][]int64{"queue_depth": {25000}} },
