@@ -17,7 +17,8 @@
 // metadata.namespace field selectors apply to the nodes and pods the metrics are of) and
 // converts to tables as metrics-server does, so that `kubectl get nodemetrics` reads well.
 //
-//	s, err := metrics.New(metrics.Config{Nodes: nodeInformer, Pods: podInformer, Kubelets: kubelets})
+//	pods := metadatainformer.NewSharedInformerFactory(metadataClient, 0).ForResource(corev1.SchemeGroupVersion.WithResource("pods"))
+//	s, err := metrics.New(metrics.Config{Nodes: nodeInformer, Pods: pods, Kubelets: kubelets})
 //	storage := s.Storage()     // "nodes" and "pods" for metrics.k8s.io/v1beta1
 //	go s.Run(ctx)              // scrapes until ctx is done
 package metrics
