@@ -94,7 +94,7 @@ start_server() {
   port=$(free_port)
   _output/bin/kubeshim up --data-dir "$data_dir" --bind-address 127.0.0.1 \
     --secure-port "$port" --containerd-namespace "$NAMESPACE" \
-    --dns-upstreams=none >"$OUT/kubeshim.log" 2>&1 &
+    --dns-upstreams=none --disable-image-pulls >"$OUT/kubeshim.log" 2>&1 &
   server_pid=$!
   kubeconfig=$data_dir/admin.kubeconfig
   for _ in $(seq 1 120); do

@@ -76,6 +76,8 @@ func New(ctx context.Context, c *Config) (*Agent, error) {
 		StateDir:   c.dir("runtime"),
 		LogDir:     c.dir("logs"),
 		PauseImage: images.PauseImage,
+		// Pulls are refused before any lookup when disabled.
+		DisablePulls: c.DisableImagePulls,
 	})
 	if err != nil {
 		return nil, err

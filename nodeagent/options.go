@@ -33,6 +33,9 @@ type Options struct {
 	// cluster domain; empty means the nameservers of ResolvConf, "none"
 	// means no forwarding (such names get SERVFAIL).
 	DNSUpstreams []string
+	// DisableImagePulls makes a missing image an ErrImagePull without any
+	// network access: images must be imported (kubeshim image import).
+	DisableImagePulls bool
 	// Proxy tunes the service proxy the agent runs in-process; its node
 	// name and cluster CIDR are the agent's.
 	Proxy proxy.Options
@@ -113,6 +116,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 
 // AddDNSFlags adds the cluster DNS's flags; `kubeshim up` shares them.
 func AddDNSFlags(fs *pflag.FlagSet, o *Options) {
+	fs.BoolVar(&o.DisableImagePulls, "disable-image-pulls", o.DisableImagePulls, "Never pull images from a registry (not even resolving its name): a pod whose image was not imported into containerd fails with ErrImagePull.")
 	fs.StringSliceVar(&o.DNSUpstreams, "dns-upstreams", o.DNSUpstreams, "ip[:port] servers the cluster DNS forwards other names to (default: the nameservers of --resolv-conf; \"none\": no forwarding).")
 }
 

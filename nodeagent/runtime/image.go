@@ -39,6 +39,11 @@ type Credential struct {
 
 // PullImage pulls and unpacks an image with the given registry logins.
 func (r *Runtime) PullImage(ctx context.Context, ref string, creds []Credential) error {
+	if r.config.DisablePulls {
+		// Refused before any name is resolved: not even a DNS query for
+		// the registry leaves the host.
+		return fmt.Errorf("image pulls are disabled on this node (--disable-image-pulls): import %s into containerd namespace %q", ref, r.config.Namespace)
+	}
 	ctx = r.ctx(ctx)
 	authorizer := docker.NewDockerAuthorizer(docker.WithAuthCreds(func(host string) (string, string, error) {
 		for _, c := range creds {

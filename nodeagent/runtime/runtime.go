@@ -54,6 +54,9 @@ type Config struct {
 	LogDir string
 	// PauseImage is the image of the sandbox container.
 	PauseImage string
+	// DisablePulls refuses every pull: images must be imported. Hosts
+	// that must not reach a registry (or even resolve its name) use it.
+	DisablePulls bool
 }
 
 // Runtime runs sandboxes and containers on containerd.

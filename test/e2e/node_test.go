@@ -83,7 +83,7 @@ func startNodeCluster() {
 		}
 	}
 	// --dns-upstreams=none: the cluster DNS forwards nothing off this host.
-	node, nodeErr = startKubeshim(binary, nodeDir, 0, "up", "--containerd-namespace", nodeNS, "--dns-upstreams=none")
+	node, nodeErr = startKubeshim(binary, nodeDir, 0, "up", "--containerd-namespace", nodeNS, "--dns-upstreams=none", "--disable-image-pulls")
 	if nodeErr != nil {
 		return
 	}

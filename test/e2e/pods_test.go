@@ -306,7 +306,7 @@ func TestAgentRestartKeepsContainers(t *testing.T) {
 	if err := node.stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
-	restarted, err := startKubeshim(nodeBinary, nodeDir, node.port, "up", "--containerd-namespace", nodeNS, "--dns-upstreams=none")
+	restarted, err := startKubeshim(nodeBinary, nodeDir, node.port, "up", "--containerd-namespace", nodeNS, "--dns-upstreams=none", "--disable-image-pulls")
 	if err != nil {
 		t.Fatalf("restart: %v", err)
 	}
