@@ -103,7 +103,7 @@ func TestFiftyNodes(t *testing.T) {
 	pods := client.CoreV1().Pods(ns)
 	_, err = pods.Create(context.Background(), &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "p"},
-		Spec: corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "c", Image: "registry.k8s.io/pause:3.10"}}},
+		Spec:       corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "c", Image: "registry.k8s.io/pause:3.10"}}},
 	}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
