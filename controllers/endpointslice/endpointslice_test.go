@@ -240,9 +240,18 @@ func normalize(slices []*discoveryv1.EndpointSlice) []*discoveryv1.EndpointSlice
 		sort.Slice(s.Endpoints, func(a, b int) bool { return s.Endpoints[a].Addresses[0] < s.Endpoints[b].Addresses[0] })
 		out[i] = s
 	}
+	// The ports' fields are pointers: the key prints their values, not
+	// their addresses, or the order would change from run to run.
+	portsKey := func(ports []discoveryv1.EndpointPort) string {
+		var k string
+		for _, p := range ports {
+			k += fmt.Sprint(ptr.Deref(p.Name, ""), "/", ptr.Deref(p.Port, 0), "/", ptr.Deref(p.Protocol, ""), ";")
+		}
+		return k
+	}
 	sort.Slice(out, func(a, b int) bool {
-		ka := fmt.Sprint(out[a].AddressType, len(out[a].Endpoints), out[a].Ports)
-		kb := fmt.Sprint(out[b].AddressType, len(out[b].Endpoints), out[b].Ports)
+		ka := fmt.Sprint(out[a].AddressType, len(out[a].Endpoints), portsKey(out[a].Ports))
+		kb := fmt.Sprint(out[b].AddressType, len(out[b].Endpoints), portsKey(out[b].Ports))
 		if len(out[a].Endpoints) > 0 && len(out[b].Endpoints) > 0 {
 			ka += out[a].Endpoints[0].Addresses[0]
 			kb += out[b].Endpoints[0].Addresses[0]
