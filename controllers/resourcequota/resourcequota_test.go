@@ -58,7 +58,10 @@ func pod(name string, phase corev1.PodPhase, containers ...corev1.Container) *co
 
 func TestSync(t *testing.T) {
 	deleted := pod("deleted", corev1.PodRunning, container(list("cpu", "5"), nil))
+	// Long past its deletion time and grace period, as a pod on a lost
+	// node is: upstream stops charging for it too.
 	deleted.DeletionTimestamp = &metav1.Time{Time: time.Unix(1, 0)}
+	deleted.DeletionGracePeriodSeconds = new(int64)
 	deleted.Finalizers = []string{"example.com/hold"}
 	gold := "gold"
 	tests := []struct {
@@ -107,7 +110,7 @@ func TestSync(t *testing.T) {
 				"requests.memory", "1536Mi", "memory", "1536Mi", "limits.memory", "3Gi"),
 		},
 		{
-			name: "finished and deleted pods hold nothing",
+			name: "finished pods and pods past their deletion grace hold nothing",
 			hard: list("pods", "10", "requests.cpu", "10"),
 			objs: []runtime.Object{
 				pod("running", corev1.PodRunning, container(list("cpu", "1"), nil)),
