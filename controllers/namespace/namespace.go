@@ -102,7 +102,7 @@ func (c *Controller) deleteContent(ctx context.Context, name string) (bool, erro
 			continue
 		}
 		if left > 0 {
-			remaining[gvr.GroupResource().String()] = left
+			remaining[gvr.Resource+"."+gvr.Group] = left // upstream's "pods." form, core group included
 			finalizers.Insert(fins...)
 		}
 	}

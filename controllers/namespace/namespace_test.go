@@ -203,7 +203,7 @@ func TestSync(t *testing.T) {
 			wantRequeue: true,
 			wantConditions: with(
 				condition{corev1.NamespaceContentRemaining, corev1.ConditionTrue, "SomeResourcesRemain",
-					"Some resources are remaining: configmaps has 1 resource instances, pods has 2 resource instances"},
+					"Some resources are remaining: configmaps. has 1 resource instances, pods. has 2 resource instances"},
 				condition{corev1.NamespaceFinalizersRemaining, corev1.ConditionTrue, "SomeFinalizersRemain",
 					"Some content in the namespace has finalizers remaining: example.com/hold, example.com/pod"},
 			),
@@ -355,7 +355,7 @@ func TestConditionsKeepTransitionTime(t *testing.T) {
 		return ns.Status.Conditions[indexOf(ns.Status.Conditions, corev1.NamespaceContentRemaining)]
 	}
 	before, after := find(first), find(second)
-	if diff := cmp.Diff("Some resources are remaining: pods has 1 resource instances", after.Message); diff != "" {
+	if diff := cmp.Diff("Some resources are remaining: pods. has 1 resource instances", after.Message); diff != "" {
 		t.Errorf("message (-want +got):\n%s", diff)
 	}
 	if !before.LastTransitionTime.Equal(&after.LastTransitionTime) {
