@@ -417,14 +417,27 @@ func (r *Runtime) StartContainer(ctx context.Context, id string) error {
 	if _, err := c.SetLabels(ctx, map[string]string{LabelStartedAt: formatTime(startedAt)}); err != nil {
 		return err
 	}
-	go r.watch(context.WithoutCancel(ctx), c, task, wait, cio)
+	go r.watch(ctx, c, task, wait, cio)
 	return nil
 }
 
 // watch records a container's exit in its labels and deletes its task, so
-// that the exit survives an agent restart and no shim lingers.
+// that the exit survives an agent restart and no shim lingers. ctx is the
+// agent's: when it ends the container is still running, and the next agent
+// adopts it.
 func (r *Runtime) watch(ctx context.Context, c containerd.Container, task containerd.Task, wait <-chan containerd.ExitStatus, cio *containerIO) {
-	st := <-wait
+	st, ok := r.waitExit(ctx, c, task, wait)
+	if !ok {
+		// The agent is stopping: a wait that ended with it says nothing
+		// about the container, and recording it as an exit would have the
+		// next agent restart a container that never stopped.
+		cio.detach()
+		r.mu.Lock()
+		delete(r.ios, c.ID())
+		r.mu.Unlock()
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
 	code, exitedAt, _ := st.Result()
 	cio.waitDrained(2 * time.Second)
 	cio.log.CloseStreams()
@@ -439,6 +452,39 @@ func (r *Runtime) watch(ctx context.Context, c containerd.Container, task contai
 	select {
 	case r.exits <- c.ID():
 	default:
+	}
+}
+
+// waitExit returns the task's exit status, or false when ctx ended first. A
+// wait broken by containerd (a containerd restart) is made again: the
+// task's shim outlives containerd, and so does the container.
+func (r *Runtime) waitExit(ctx context.Context, c containerd.Container, task containerd.Task, wait <-chan containerd.ExitStatus) (containerd.ExitStatus, bool) {
+	for {
+		st := <-wait
+		if st.Error() == nil {
+			return st, true
+		}
+		if ctx.Err() != nil {
+			return st, false
+		}
+		logger(ctx).V(2).Info("Waiting for a container's exit failed; waiting again", "containerID", c.ID(), "err", st.Error())
+		for {
+			select {
+			case <-ctx.Done():
+				return st, false
+			case <-time.After(time.Second):
+			}
+			w, err := task.Wait(ctx)
+			if err == nil {
+				wait = w
+				break
+			}
+			if errdefs.IsNotFound(err) {
+				// The task is gone without an exit anyone saw: report
+				// it as an exit of unknown status.
+				return *containerd.NewExitStatus(containerd.UnknownExitStatus, time.Now(), nil), true
+			}
+		}
 	}
 }
 

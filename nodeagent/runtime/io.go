@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -31,6 +32,8 @@ type containerIO struct {
 
 	mu  sync.Mutex
 	cio cio.IO
+	// removeFIFOs removes the FIFOs, once the container is done.
+	removeFIFOs func() error
 }
 
 func (r *Runtime) newContainerIO(id string, labels map[string]string) (*containerIO, error) {
@@ -65,25 +68,43 @@ func (c *containerIO) streams() []cio.Opt {
 	return opts
 }
 
+// creator makes the container's FIFOs and attaches to them. cio's own IO
+// removes the FIFOs on Close; here that is kept for close, so that detach
+// can let go of them while the container runs on.
 func (c *containerIO) creator() cio.Creator {
-	create := cio.NewCreator(c.streams()...)
+	attach := cio.NewAttach(c.streams()...)
 	return func(id string) (cio.IO, error) {
-		io, err := create(id)
+		fifos, err := cio.NewFIFOSetInDir(c.dir, id, c.tty)
+		if err != nil {
+			return nil, err
+		}
+		io, err := attach(cio.NewFIFOSet(fifos.Config, nil))
+		if err != nil {
+			fifos.Close()
+			return nil, err
+		}
 		c.mu.Lock()
-		c.cio = io
+		c.cio, c.removeFIFOs = io, fifos.Close
 		c.mu.Unlock()
-		return io, err
+		return io, nil
 	}
 }
 
+// attacher attaches to the FIFOs of a running container's task.
 func (c *containerIO) attacher() cio.Attach {
 	attach := cio.NewAttach(c.streams()...)
 	return func(set *cio.FIFOSet) (cio.IO, error) {
-		io, err := attach(set)
+		if set == nil {
+			return nil, fmt.Errorf("cannot attach, missing fifos")
+		}
+		io, err := attach(cio.NewFIFOSet(set.Config, nil))
+		if err != nil {
+			return nil, err
+		}
 		c.mu.Lock()
-		c.cio = io
+		c.cio, c.removeFIFOs = io, set.Close
 		c.mu.Unlock()
-		return io, err
+		return io, nil
 	}
 }
 
@@ -105,6 +126,27 @@ func (c *containerIO) waitDrained(max time.Duration) {
 	}
 }
 
+// detach lets go of a container that keeps running while the agent stops:
+// the log and stream writers are closed, which ends the output copies, but
+// the FIFOs stay (cio's Close would remove them) for the next agent to attach
+// to. The shim holds their other ends, so the container does not notice.
+func (c *containerIO) detach() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cio != nil {
+		// Closes this side's ends only: the FIFOs stay.
+		c.cio.Cancel()
+		c.cio.Close()
+		c.cio, c.removeFIFOs = nil, nil
+	}
+	if c.stdinW != nil {
+		c.stdinW.Close()
+	}
+	c.stdout.closeAll()
+	c.stderr.closeAll()
+	c.log.Close()
+}
+
 func (c *containerIO) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -112,6 +154,10 @@ func (c *containerIO) close() {
 		c.cio.Cancel()
 		c.cio.Close()
 		c.cio = nil
+	}
+	if c.removeFIFOs != nil {
+		c.removeFIFOs()
+		c.removeFIFOs = nil
 	}
 	if c.stdinW != nil {
 		c.stdinW.Close()
@@ -228,7 +274,7 @@ func (r *Runtime) Adopt(ctx context.Context) error {
 		r.mu.Lock()
 		r.ios[c.ID()] = cio
 		r.mu.Unlock()
-		go r.watch(context.WithoutCancel(ctx), c, task, wait, cio)
+		go r.watch(ctx, c, task, wait, cio)
 		logger(ctx).V(2).Info("Adopted running container", "containerID", c.ID(), "pod", labels[LabelPodNamespace]+"/"+labels[LabelPodName], "container", labels[LabelContainerName])
 	}
 	return nil
