@@ -131,6 +131,9 @@ func (m *Manager) runPod(ctx context.Context, pod *corev1.Pod, st *podState, vie
 		c := &pod.Spec.InitContainers[i]
 		sidecar := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
 		latest := view.latest(c.Name)
+		if latest != nil {
+			logger.V(5).Info("Init container", "container", c.Name, "containerID", latest.ID, "state", latest.State, "exitCode", latest.ExitCode, "reason", latest.Reason, "attempt", latest.Attempt())
+		}
 		switch {
 		case sidecar && running(latest):
 			continue
@@ -138,6 +141,9 @@ func (m *Manager) runPod(ctx context.Context, pod *corev1.Pod, st *podState, vie
 			continue
 		case running(latest):
 			return requeue, nil // wait for it to finish
+		case unknown(latest):
+			later(500 * time.Millisecond)
+			return requeue, nil
 		case exited(latest):
 			if !sidecar && pod.Spec.RestartPolicy == corev1.RestartPolicyNever {
 				return 0, nil // the pod failed; status says so
@@ -177,6 +183,10 @@ func (m *Manager) runPod(ctx context.Context, pod *corev1.Pod, st *podState, vie
 				}
 				later(10 * time.Millisecond)
 			}
+			continue
+		}
+		if unknown(latest) {
+			later(500 * time.Millisecond)
 			continue
 		}
 		attempt := 0

@@ -67,3 +67,7 @@ func (v *podView) all() []*runtime.Info {
 
 func running(i *runtime.Info) bool { return i != nil && i.State == "running" }
 func exited(i *runtime.Info) bool  { return i != nil && i.State == "exited" }
+
+// unknown is an instance whose task did not answer: it may be running or
+// exiting, so it is neither replaced nor restarted until it says which.
+func unknown(i *runtime.Info) bool { return i != nil && i.State == "unknown" }

@@ -199,30 +199,18 @@ func (r *Runtime) inspect(ctx context.Context, c containerd.Container) (*Info, e
 	}
 	task, err := c.Task(ctx, nil)
 	if errdefs.IsNotFound(err) {
-		// The labels above may predate the exit: the watcher records it
-		// and then deletes the task, possibly between the two reads.
-		// Read them again before calling the task lost.
-		if labels, lerr := c.Labels(ctx); lerr == nil {
-			info.Labels = labels
-			if recordedExit(info) {
-				return info, nil
-			}
-		}
-		if !info.StartedAt.IsZero() {
-			// Started once, task gone without a recorded exit: containerd
-			// lost it (a host reboot, a killed shim). Report it as exited.
-			info.State = "exited"
-			info.ExitCode = 255
-			info.Reason = "Unknown"
-			info.FinishedAt = info.StartedAt
-		}
-		return info, nil
+		return r.taskGone(ctx, c, info), nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	st, err := task.Status(ctx)
 	if err != nil {
+		// The watcher may have deleted the task since it was loaded: the
+		// shim is then gone, and the exit is in the labels.
+		if gone := r.taskGone(ctx, c, info); gone.State == "exited" {
+			return gone, nil
+		}
 		info.State = "unknown"
 		return info, nil
 	}
@@ -245,6 +233,31 @@ func (r *Runtime) inspect(ctx context.Context, c containerd.Container) (*Info, e
 		info.State = "unknown"
 	}
 	return info, nil
+}
+
+// taskGone reports a container whose task is not there (or no longer
+// answers). The labels inspect read may predate the exit: the watcher
+// records it and then deletes the task, possibly between the two reads. So
+// they are read again before the task is called lost.
+func (r *Runtime) taskGone(ctx context.Context, c containerd.Container, info *Info) *Info {
+	if labels, err := c.Labels(ctx); err == nil {
+		info.Labels = labels
+		if recordedExit(info) {
+			return info
+		}
+	}
+	if _, err := c.Task(ctx, nil); err == nil {
+		return info // still there: not gone, whatever failed before
+	}
+	if !info.StartedAt.IsZero() {
+		// Started once, task gone without a recorded exit: containerd
+		// lost it (a host reboot, a killed shim). Report it as exited.
+		info.State = "exited"
+		info.ExitCode = 255
+		info.Reason = "Unknown"
+		info.FinishedAt = info.StartedAt
+	}
+	return info
 }
 
 // recordedExit fills info from the exit the watcher recorded in the labels,

@@ -439,8 +439,23 @@ func TestRuntime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := first.StartContainer(ctx, id); err != nil {
+		// The first agent's context ends (SIGTERM) while the container
+		// runs: that must not read as the container's exit.
+		fctx, stop := context.WithCancel(ctx)
+		if err := first.StartContainer(fctx, id); err != nil {
 			t.Fatal(err)
+		}
+		stop()
+		if !pollUntil(10*time.Second, func() bool {
+			first.mu.Lock()
+			defer first.mu.Unlock()
+			_, watched := first.ios[id]
+			return !watched
+		}) {
+			t.Fatal("the first agent still watches the container after its context ended")
+		}
+		if info := inspect(t, first, id); info.State != "running" || info.Labels[LabelFinishedAt] != "" {
+			t.Fatalf("after the first agent stopped: state %s, labels %v; want running, no exit recorded", info.State, info.Labels)
 		}
 		first.Close()
 
@@ -467,6 +482,49 @@ func TestRuntime(t *testing.T) {
 		var out bytes.Buffer
 		if err := logs.Read(ctx, filepath.Join(e.config.LogDir, "adopted.log"), logs.Options{}, &out, &out); err != nil || !strings.Contains(out.String(), "after") {
 			t.Errorf("log of the adopted container = %q, %v; want the line written after adoption", out.String(), err)
+		}
+	})
+
+	t.Run("inspect while exiting", func(t *testing.T) {
+		// The watcher records an exit and deletes the task while the pod
+		// manager inspects: every inspect in between must say running or
+		// exited 0, never unknown or lost (which had init containers run
+		// twice).
+		for i := range 8 {
+			id, err := e.rt.CreateContainer(ctx, &ContainerConfig{
+				SandboxID: sbID, PodUID: e.podUID, PodName: "p", PodNamespace: "default",
+				Name: fmt.Sprintf("quick-%d", i), Type: "init", Image: busyboxImage,
+				Command:     []string{"true"},
+				HostNetwork: true, SandboxPid: pid,
+				LogPath: filepath.Join(e.config.LogDir, fmt.Sprintf("quick-%d.log", i)),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.rt.StartContainer(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			var states []string
+			ok := pollUntil(30*time.Second, func() bool {
+				info, err := e.rt.Inspect(ctx, id)
+				if err != nil {
+					states = append(states, err.Error())
+					return false
+				}
+				if n := len(states); n == 0 || states[n-1] != info.State {
+					states = append(states, fmt.Sprintf("%s/%d", info.State, info.ExitCode))
+				}
+				return info.Labels[LabelFinishedAt] != ""
+			})
+			for _, st := range states {
+				if st != "running/0" && st != "exited/0" && st != "created/0" {
+					t.Errorf("container %d: states seen %v; want only running and exited 0", i, states)
+					break
+				}
+			}
+			if !ok {
+				t.Fatalf("container %d: no exit recorded; states %v", i, states)
+			}
 		}
 	})
 
@@ -614,6 +672,18 @@ func mounted(t *testing.T, path string) bool {
 		if f := strings.Fields(line); len(f) > 4 && f[4] == path {
 			return true
 		}
+	}
+	return false
+}
+
+// pollUntil calls cond without pause until it holds or timeout passes.
+func pollUntil(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		time.Sleep(time.Millisecond)
 	}
 	return false
 }
