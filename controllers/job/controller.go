@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	batchinformers "k8s.io/client-go/informers/batch/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -362,8 +363,17 @@ func (c *Controller) releaseOrphan(ctx context.Context, pod *corev1.Pod) error {
 			return nil
 		}
 	}
-	if err := c.removeFinalizer(ctx, pod); err != nil {
-		return err
+	// The patch carries the resourceVersion this decision was made on: a job
+	// may have adopted the pod since (the adoption keeps the finalizer),
+	// and the informer not shown it yet. A conflict retries with the newer
+	// pod. (Upstream patches without the precondition and can strip the
+	// finalizer of a pod just adopted.)
+	_, err := c.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, removeFinalizerPatchAt(pod.ResourceVersion), metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove tracking finalizer of orphan pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
 	klog.FromContext(ctx).V(4).Info("Removed the tracking finalizer of an orphan pod", "pod", klog.KObj(pod))
 	return nil

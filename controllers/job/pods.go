@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -51,6 +52,12 @@ func hasTrackingFinalizer(p *corev1.Pod) bool {
 // finalizer and leaves any other.
 func removeFinalizerPatch() []byte {
 	return []byte(`{"metadata":{"$deleteFromPrimitiveList/finalizers":["` + batchv1.JobTrackingFinalizer + `"]}}`)
+}
+
+// removeFinalizerPatchAt is removeFinalizerPatch that conflicts unless the pod
+// is still at resourceVersion.
+func removeFinalizerPatchAt(resourceVersion string) []byte {
+	return []byte(`{"metadata":{"resourceVersion":` + strconv.Quote(resourceVersion) + `,"$deleteFromPrimitiveList/finalizers":["` + batchv1.JobTrackingFinalizer + `"]}}`)
 }
 
 // activePodOrder sorts pods so that those that have done least come first,
