@@ -65,6 +65,9 @@ func runTests(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	shared, sharedErr = startServer(binary, dir, 0)
 	code := m.Run()
+	if code != 0 {
+		keepNodeLog()
+	}
 	if err := stopNodeCluster(); err != nil {
 		fmt.Fprintf(os.Stderr, "stop node cluster: %v\n", err)
 		code = 1

@@ -100,6 +100,23 @@ func startNodeCluster() {
 	nodeErr = fmt.Errorf("node not Ready in 60s; log:\n%s", node.logTail(40))
 }
 
+// keepNodeLog copies the node cluster's log (server and agent, all restarts)
+// out of the directory stopNodeCluster removes, for a failed run's
+// post-mortem.
+func keepNodeLog() {
+	if nodeDir == "" {
+		return
+	}
+	data, err := os.ReadFile(filepath.Join(nodeDir, "server.log"))
+	if err != nil {
+		return
+	}
+	path := filepath.Join(os.TempDir(), nodeNS+".log")
+	if err := os.WriteFile(path, data, 0o600); err == nil {
+		fmt.Fprintf(os.Stderr, "node cluster log kept in %s\n", path)
+	}
+}
+
 // stopNodeCluster stops the cluster and removes everything it made.
 func stopNodeCluster() error {
 	if node == nil && nodeDir == "" {
