@@ -5,8 +5,9 @@
 #
 # For each node count and each scheduler, on a fresh cluster:
 #   - `kubeshim server --disable=scheduler` (API server, embedded etcd and
-#     the controllers: node IPAM gives the nodes their pod CIDRs, the node
-#     lifecycle controller watches their leases) in a new data dir;
+#     the controllers: node IPAM gives the nodes their pod CIDRs, from
+#     10.128.0.0/9 since the default /16 holds 256 nodes; the node lifecycle
+#     controller watches their leases) in a new data dir;
 #   - `kubeshim agent --simulate $NODES` (4 CPUs, 16Gi, 110 pods per node;
 #     the pods bound to them are marked Running);
 #   - bench/cmd/schedload: waits for the nodes to be Ready, creates $PODS
@@ -24,7 +25,11 @@
 #   PODS=10000        pending pods drained per run
 #   STREAM_PODS=2000  pods streamed after the drain (0: none)
 #   STREAM_RATE=100   pods a second of the stream
-#   SIDES="kubeshim upstream"  which schedulers, in this order
+#   SIDES="kubeshim upstream"  which schedulers, in this order (reversed in
+#                     even rounds, so that drift in the machine's other load
+#                     does not favour one side)
+#   ROUNDS=1          runs of each scheduler per node count; the report gives
+#                     every round's value and compares the means
 source "$(dirname "$0")/lib.sh"
 
 OUT=_output/bench
@@ -33,6 +38,7 @@ PODS=${PODS:-10000}
 STREAM_PODS=${STREAM_PODS:-2000}
 STREAM_RATE=${STREAM_RATE:-100}
 SIDES=${SIDES:-kubeshim upstream}
+ROUNDS=${ROUNDS:-1}
 QPS=(--kube-api-qps 500 --kube-api-burst 1000)
 mkdir -p "$OUT"
 
@@ -66,7 +72,7 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-declare -A res  # res[side.nodes.key] = value
+declare -A res  # res[side.nodes.key] = the rounds' values, space-separated
 
 # run_one side nodes: one fresh cluster, one scheduler, one schedload run.
 run_one() {
@@ -74,7 +80,7 @@ run_one() {
   dir=$(mktemp -d /tmp/kubeshim-bench-sched.XXXXXX)
   port=$(free_port)
   _output/bin/kubeshim server --data-dir "$dir" --bind-address 127.0.0.1 --secure-port "$port" \
-    --disable=scheduler >"$log-server.log" 2>&1 &
+    --disable=scheduler --cluster-cidr 10.128.0.0/9 >"$log-server.log" 2>&1 &
   pids+=($!)
   "$OUT/waitready" --url "https://127.0.0.1:$port/readyz" --pid "$!" >/dev/null ||
     { echo "kubeshim server did not start; see $log-server.log" >&2; return 1; }
@@ -95,23 +101,27 @@ run_one() {
     return 1
   }
   cat "$log.txt"
-  while read -r key value; do res[$side.$nodes.$key]=$value; done <"$log.txt"
+  while read -r key value; do res[$side.$nodes.$key]+="$value "; done <"$log.txt"
   stop_all
 }
 
+mean() { echo "$1" | awk '{s = 0; for (i = 1; i <= NF; i++) s += $i; if (NF) printf "%.1f", s / NF}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
+cell() { local v; v=$(echo "$1" | xargs); echo "${v// / \/ }"; }
 
 report() {
-  local n k
-  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), with \`make bench-scheduler\` (hack/bench-scheduler.sh, NODES=$NODES PODS=$PODS STREAM_PODS=$STREAM_PODS STREAM_RATE=$STREAM_RATE); load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)."
+  local n k a b
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), with \`make bench-scheduler\` (hack/bench-scheduler.sh, NODES=$NODES PODS=$PODS STREAM_PODS=$STREAM_PODS STREAM_RATE=$STREAM_RATE ROUNDS=$ROUNDS); load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)."
   for n in ${NODES//,/ }; do
     echo
-    echo "$n simulated nodes, $PODS pending pods:"
+    echo "$n simulated nodes, $PODS pending pods (each round's value; the ratio of the means):"
     echo
     echo "| | kubeshim | upstream v1.37.2 | kubeshim / upstream |"
     echo "|---|---:|---:|---:|"
-    for k in throughput steady_throughput first_bind_s drain_s drain_p50_ms drain_p99_ms stream_p50_ms stream_p99_ms stream_max_ms scheduler_cpu_s scheduler_maxrss_mib; do
-      echo "| $k | ${res[kubeshim.$n.$k]:--} | ${res[upstream.$n.$k]:--} | $(ratio "${res[kubeshim.$n.$k]:-0}" "${res[upstream.$n.$k]:-0}") |"
+    for k in throughput steady_throughput first_bind_s drain_s drain_p50_ms drain_p99_ms stream_p50_ms stream_p99_ms stream_max_ms scheduler_cpu_s scheduler_maxrss_mib create_rate; do
+      a=${res[kubeshim.$n.$k]:-}
+      b=${res[upstream.$n.$k]:-}
+      echo "| $k | $(cell "${a:--}") | $(cell "${b:--}") | $(ratio "$(mean "$a")" "$(mean "$b")") |"
     done
   done
 }
@@ -119,9 +129,14 @@ report() {
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "kubeshim: $(_output/bin/kubeshim version)"
 echo "upstream: $("$OUT/kube-scheduler" --version)"
-for n in ${NODES//,/ }; do
-  for side in $SIDES; do
-    run_one "$side" "$n"
+reversed=$(echo "$SIDES" | awk '{for (i = NF; i > 0; i--) printf "%s ", $i}')
+for ((round = 1; round <= ROUNDS; round++)); do
+  for n in ${NODES//,/ }; do
+    order=$SIDES
+    if ((round % 2 == 0)); then order=$reversed; fi
+    for side in $order; do
+      run_one "$side" "$n"
+    done
   done
 done
 echo
