@@ -40,7 +40,11 @@ var (
 )
 
 type options struct {
-	ignoreMatchConditions        bool
+	ignoreMatchConditions bool
+	// storedExpressions are the old object's match condition expressions:
+	// on update they compile in the stored-expressions CEL environment, so an
+	// object valid when it was written stays valid after a CEL library change.
+	storedExpressions            sets.Set[string]
 	requireNoSideEffects         bool
 	requireRecognizedVersion     bool
 	requireUniqueNames           bool
@@ -110,9 +114,13 @@ func ValidateMutatingWebhookConfigurationUpdate(c, old *admissionregistrationv1.
 }
 
 func updateOptions(hooks, old []webhookFields) options {
-	opts := options{ignoreMatchConditions: len(hooks) == len(old), requireNoSideEffects: true, requireRecognizedVersion: true, requireUniqueNames: true}
+	opts := options{ignoreMatchConditions: len(hooks) == len(old), requireNoSideEffects: true, requireRecognizedVersion: true, requireUniqueNames: true,
+		storedExpressions: sets.New[string]()}
 	names := sets.New[string]()
 	for i, h := range old {
+		for _, c := range h.matchConditions {
+			opts.storedExpressions.Insert(c.Expression)
+		}
 		if opts.ignoreMatchConditions && !reflect.DeepEqual(hooks[i].matchConditions, h.matchConditions) {
 			opts.ignoreMatchConditions = false
 		}
@@ -207,14 +215,14 @@ func validateWebhook(h webhookFields, opts options, p *field.Path) field.ErrorLi
 		allErrs = append(allErrs, webhook.ValidateWebhookService(cp.Child("service"), cc.Service.Name, cc.Service.Namespace, cc.Service.Path, port)...)
 	}
 	if !opts.ignoreMatchConditions {
-		allErrs = append(allErrs, validateMatchConditions(h.matchConditions, p.Child("matchConditions"))...)
+		allErrs = append(allErrs, validateMatchConditions(h.matchConditions, opts.storedExpressions, p.Child("matchConditions"))...)
 	}
 	return allErrs
 }
 
-// validateMatchConditions checks names and that expressions are present;
-// compiling the CEL expressions is not done here.
-func validateMatchConditions(conditions []admissionregistrationv1.MatchCondition, p *field.Path) field.ErrorList {
+// validateMatchConditions checks names and compiles each expression as the
+// webhook admission plugin will (see compileMatchCondition).
+func validateMatchConditions(conditions []admissionregistrationv1.MatchCondition, stored sets.Set[string], p *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	if len(conditions) > 64 {
 		allErrs = append(allErrs, field.TooMany(p, len(conditions), 64))
@@ -222,8 +230,10 @@ func validateMatchConditions(conditions []admissionregistrationv1.MatchCondition
 	names := sets.New[string]()
 	for i, c := range conditions {
 		cp := p.Index(i)
-		if strings.TrimSpace(c.Expression) == "" {
+		if expr := strings.TrimSpace(c.Expression); expr == "" {
 			allErrs = append(allErrs, field.Required(cp.Child("expression"), ""))
+		} else if err := compileMatchCondition(expr, stored.Has(expr), cp.Child("expression")); err != nil {
+			allErrs = append(allErrs, err)
 		}
 		if c.Name == "" {
 			allErrs = append(allErrs, field.Required(cp.Child("name"), ""))
