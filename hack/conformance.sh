@@ -20,10 +20,15 @@
 #   FOCUS=<regex>   run the tests whose names match <regex> instead
 #   FOCUS=all       run every [Conformance] test
 #   E2E_ARGS=...    more arguments for e2e.test (word-split)
+#   PROCS=3         parallel test processes (the ginkgo CLI, as upstream's
+#                   hack/ginkgo-e2e.sh runs them; [Serial] tests run alone at
+#                   the end); PROCS=1 runs e2e.test directly
 source "$(dirname "$0")/lib.sh"
 
 OUT=_output/conformance
 E2E=$OUT/e2e.test
+GINKGO=$OUT/ginkgo
+PROCS=${PROCS:-3}
 FOCUS_FILE=${FOCUS_FILE:-conformance/focus.txt}
 E2E_KUBE_VERSION=v1.37.2
 mkdir -p "$OUT"
@@ -47,6 +52,15 @@ build_e2e() {
   echo "building $E2E (cold: ~25 min and 3.5 GB of build cache on 2 cores)"
   (cd conformance && nice -n 19 go test -c -vet=off -ldflags "${stamp[*]}" \
     -o "$ROOT/$E2E" k8s.io/kubernetes/test/e2e)
+}
+
+# build_ginkgo builds the ginkgo CLI of the version e2e.test uses, which
+# runs the suite in parallel processes.
+build_ginkgo() {
+  if [[ -x "$GINKGO" && "$GINKGO" -nt conformance/go.sum ]]; then
+    return
+  fi
+  (cd conformance && go build -o "$ROOT/$GINKGO" github.com/onsi/ginkgo/v2/ginkgo)
 }
 
 # focus_regex prints the -ginkgo.focus expression: the names in $FOCUS_FILE,
@@ -115,6 +129,7 @@ start_server() {
 }
 
 build_e2e
+build_ginkgo
 [[ -x _output/bin/kubeshim ]] || hack/build.sh
 focus=$(focus_regex)
 [[ -n "$focus" ]] || { echo "empty focus: $FOCUS_FILE lists no test" >&2; exit 1; }
@@ -136,18 +151,28 @@ e2e_args=(
   --provider=skeleton
   --num-nodes=1
   --kubectl-path="$(command -v kubectl)"
-  --e2e-output-dir="$OUT"
-  -ginkgo.focus="$focus"
-  -ginkgo.junit-report="$ROOT/$OUT/junit.xml"
-  -ginkgo.json-report="$ROOT/$OUT/report.json"
-  -ginkgo.silence-skips
-  -ginkgo.no-color
+  --e2e-output-dir="$ROOT/$OUT"
 )
 # shellcheck disable=SC2206 # E2E_ARGS is word-split on purpose
 e2e_args+=(${E2E_ARGS:-})
-echo "running $E2E (log $OUT/e2e.log)"
+ginkgo_args=(
+  --focus="$focus"
+  --junit-report="$ROOT/$OUT/junit.xml"
+  --json-report="$ROOT/$OUT/report.json"
+  --silence-skips
+  --no-color
+)
 rc=0
-"$E2E" "${e2e_args[@]}" 2>&1 | tee "$OUT/e2e.log" || rc=$?
+if [[ $PROCS -gt 1 ]]; then
+  echo "running $E2E in $PROCS processes (log $OUT/e2e.log)"
+  # From conformance/: the CLI checks its version against the go.mod it
+  # finds there, the one e2e.test is built from.
+  (cd conformance && "$ROOT/$GINKGO" --procs="$PROCS" --timeout=4h "${ginkgo_args[@]}" "$ROOT/$E2E" -- "${e2e_args[@]}") 2>&1 |
+    tee "$OUT/e2e.log" || rc=$?
+else
+  echo "running $E2E (log $OUT/e2e.log)"
+  "$E2E" "${e2e_args[@]}" "${ginkgo_args[@]/#--/-ginkgo.}" 2>&1 | tee "$OUT/e2e.log" || rc=$?
+fi
 if [[ ! -f "$OUT/report.json" ]]; then
   echo "e2e.test wrote no report (exit $rc); see $OUT/e2e.log" >&2
   exit 1

@@ -15,9 +15,20 @@ cleanup() {
   if [[ $started_containerd == maybe ]]; then hack/ensure-host.sh stop; fi
 }
 trap cleanup EXIT
+# took prints how long the step since the last call took, so that CI's
+# output shows where its time goes.
+SECONDS=0
+last=0
+took() {
+  echo "time: $1 took $((SECONDS - last)) s (total $SECONDS s)"
+  last=$SECONDS
+}
 hack/ensure-host.sh test
+took "host setup"
 hack/verify-all.sh
+took "verify"
 hack/build.sh
+took "build"
 
 status=0
 # -p 1: the integration packages each start a server with embedded etcd;
@@ -38,9 +49,11 @@ if [[ $status -ne 0 ]]; then
   grep -E '^\s+[A-Za-z0-9_]+_test\.go:[0-9]+: ' "$log" | cut -c1-400 | head -80 || true
 fi
 echo "go test: ${passed} passed, ${failed} failed, ${skipped} skipped"
+took "go test"
 
 conformance=0
 FOCUS_FILE=conformance/passing.txt hack/conformance.sh || conformance=$?
+took "conformance"
 if [[ $status -ne 0 || $conformance -ne 0 ]]; then
   exit 1
 fi
