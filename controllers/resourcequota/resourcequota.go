@@ -11,9 +11,14 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 
 	"github.com/kubeshim/kubeshim/controllers/queue"
 )
@@ -25,7 +30,8 @@ const resync = 5 * time.Minute
 // Controller keeps quotas' status.
 type Controller struct {
 	client kubernetes.Interface
-	listers
+	quotas corelisters.ResourceQuotaLister
+	*counter
 	synced []cache.InformerSynced
 	// queue holds quota keys (namespace/name).
 	queue *queue.Queue
@@ -34,31 +40,45 @@ type Controller struct {
 // New returns a controller on the factory's informers.
 func New(client kubernetes.Interface, f informers.SharedInformerFactory) *Controller {
 	core := f.Core().V1()
-	c := &Controller{client: client, listers: listers{
-		pods: core.Pods().Lister(), services: core.Services().Lister(), configMaps: core.ConfigMaps().Lister(),
-		secrets: core.Secrets().Lister(), claims: core.PersistentVolumeClaims().Lister(),
-		rcs: core.ReplicationControllers().Lister(), quotas: core.ResourceQuotas().Lister(),
-	}}
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(client.Discovery()))
+	c := &Controller{client: client, quotas: core.ResourceQuotas().Lister(), counter: newCounter(f, mapper, clock.RealClock{})}
 	c.queue = queue.New("resourcequota", c.sync)
 	quotas := core.ResourceQuotas().Informer()
 	_, _ = quotas.AddEventHandlerWithResyncPeriod(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueueQuota,
-		UpdateFunc: func(_, obj any) { c.enqueueQuota(obj) },
+		AddFunc: c.enqueueQuota,
+		// Only a change of spec.hard, or the periodic resync (same
+		// resourceVersion), recomputes a quota, as upstream: a status
+		// update is mostly the admission plugin charging a new object,
+		// which listers may not show yet, and recomputing then would
+		// take the charge back.
+		UpdateFunc: func(old, cur any) {
+			o, ok1 := old.(*corev1.ResourceQuota)
+			n, ok2 := cur.(*corev1.ResourceQuota)
+			if !ok1 || !ok2 || o.ResourceVersion == n.ResourceVersion || !apiequality.Semantic.DeepEqual(o.Spec, n.Spec) {
+				c.enqueueQuota(cur)
+			}
+		},
 	}, resync)
 	c.synced = append(c.synced, quotas.HasSynced)
-	// A change to anything a quota counts recomputes the namespace's quotas.
+	// A change to anything a quota counts recomputes the namespace's
+	// quotas. A pod's update matters as it finishes or changes scope.
+	c.counter.onWatch = c.handle
 	for _, inf := range []cache.SharedIndexInformer{
 		core.Pods().Informer(), core.Services().Informer(), core.ConfigMaps().Informer(), core.Secrets().Informer(),
 		core.PersistentVolumeClaims().Informer(), core.ReplicationControllers().Informer(),
 	} {
-		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    c.enqueueNamespaceOf,
-			UpdateFunc: func(_, obj any) { c.enqueueNamespaceOf(obj) },
-			DeleteFunc: c.enqueueNamespaceOf,
-		})
+		c.handle(inf)
 		c.synced = append(c.synced, inf.HasSynced)
 	}
 	return c
+}
+
+func (c *Controller) handle(inf cache.SharedIndexInformer) {
+	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.enqueueNamespaceOf,
+		UpdateFunc: func(_, obj any) { c.enqueueNamespaceOf(obj) },
+		DeleteFunc: c.enqueueNamespaceOf,
+	})
 }
 
 func (c *Controller) enqueueQuota(obj any) {
@@ -84,6 +104,9 @@ func (c *Controller) enqueueNamespaceOf(obj any) {
 
 // Run processes quotas until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
+	c.counter.mu.Lock()
+	c.counter.stop = ctx.Done()
+	c.counter.mu.Unlock()
 	c.queue.Run(ctx, workers, c.synced...)
 }
 
@@ -99,7 +122,14 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if err != nil {
 		return 0, err
 	}
-	used, err := c.usage(ns, quota.Spec.Hard)
+	synced, err := c.watch(quota.Spec.Hard)
+	if err != nil {
+		klog.FromContext(ctx).Error(err, "Quota names resources that cannot be counted", "resourceQuota", klog.KObj(quota))
+	}
+	if !synced {
+		return time.Second, nil
+	}
+	used, err := c.usage(quota)
 	if err != nil {
 		return 0, fmt.Errorf("usage of %s: %w", key, err)
 	}

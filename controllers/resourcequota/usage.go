@@ -1,173 +1,121 @@
 package resourcequota
 
 import (
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	corelisters "k8s.io/client-go/listers/core/v1"
+	"fmt"
+	"strings"
+	"sync"
 
-	"github.com/kubeshim/kubeshim/apis/core"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	quotav1 "k8s.io/apiserver/pkg/quota/v1"
+	"k8s.io/apiserver/pkg/quota/v1/generic"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/utils/clock"
+
+	quotaadmission "github.com/kubeshim/kubeshim/registry/admission/resourcequota"
 )
 
-// listers are what usage is computed from.
-type listers struct {
-	pods       corelisters.PodLister
-	services   corelisters.ServiceLister
-	configMaps corelisters.ConfigMapLister
-	secrets    corelisters.SecretLister
-	claims     corelisters.PersistentVolumeClaimLister
-	rcs        corelisters.ReplicationControllerLister
-	quotas     corelisters.ResourceQuotaLister
+// counter computes quotas' usage with the ResourceQuota admission plugin's
+// evaluators, so that what admission charges and what the controller
+// recomputes agree. Resources beyond the ones those evaluators know are
+// counted under count/<resource>.<group> once a quota names them: the first
+// such quota starts an informer for the resource.
+type counter struct {
+	factory  informers.SharedInformerFactory
+	registry quotav1.Registry
+	// mapper turns count/<resource>.<group> into a version to watch.
+	mapper meta.ResettableRESTMapper
+	// onWatch is called with each informer started for a counted resource,
+	// to enqueue the quotas of a namespace whose objects change.
+	onWatch func(cache.SharedIndexInformer)
+
+	mu sync.Mutex
+	// stop is the controller's; nil until Run, and no informer is started
+	// before then.
+	stop <-chan struct{}
+	// synced holds the started informers' HasSynced.
+	synced []cache.InformerSynced
 }
 
-// counted maps the object-count names a quota may use (both the legacy
-// names and count/<resource>) to a function counting them.
-func (l listers) counted(ns string) map[corev1.ResourceName]func() (int, error) {
-	count := func(n int, err error) (int, error) { return n, err }
-	pods := func() (int, error) {
-		all, err := l.pods.Pods(ns).List(labels.Everything())
-		return len(activePods(all)), err
+func newCounter(f informers.SharedInformerFactory, mapper meta.ResettableRESTMapper, c clock.PassiveClock) *counter {
+	lister := func(gvr schema.GroupVersionResource) (cache.GenericLister, error) {
+		inf, err := f.ForResource(gvr)
+		if err != nil {
+			return nil, err
+		}
+		return inf.Lister(), nil
 	}
-	m := map[corev1.ResourceName]func() (int, error){
-		corev1.ResourcePods: pods,
-		corev1.ResourceServices: func() (int, error) {
-			s, err := l.services.Services(ns).List(labels.Everything())
-			return count(len(s), err)
-		},
-		corev1.ResourceServicesLoadBalancers: func() (int, error) { return l.servicesOf(ns, corev1.ServiceTypeLoadBalancer) },
-		corev1.ResourceServicesNodePorts: func() (int, error) {
-			s, err := l.services.Services(ns).List(labels.Everything())
-			n := 0
-			for _, svc := range s {
-				if svc.Spec.Type == corev1.ServiceTypeNodePort || svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
-					for _, p := range svc.Spec.Ports {
-						if p.NodePort != 0 {
-							n++
-						}
-					}
-				}
-			}
-			return n, err
-		},
-		corev1.ResourceConfigMaps: func() (int, error) {
-			s, err := l.configMaps.ConfigMaps(ns).List(labels.Everything())
-			return count(len(s), err)
-		},
-		corev1.ResourceSecrets: func() (int, error) {
-			s, err := l.secrets.Secrets(ns).List(labels.Everything())
-			return count(len(s), err)
-		},
-		corev1.ResourcePersistentVolumeClaims: func() (int, error) {
-			s, err := l.claims.PersistentVolumeClaims(ns).List(labels.Everything())
-			return count(len(s), err)
-		},
-		corev1.ResourceReplicationControllers: func() (int, error) {
-			s, err := l.rcs.ReplicationControllers(ns).List(labels.Everything())
-			return count(len(s), err)
-		},
-		corev1.ResourceQuotas: func() (int, error) {
-			s, err := l.quotas.ResourceQuotas(ns).List(labels.Everything())
-			return count(len(s), err)
-		},
-	}
-	for _, gr := range []schema.GroupResource{
-		corev1.Resource("pods"), corev1.Resource("services"), corev1.Resource("configmaps"), corev1.Resource("secrets"),
-		corev1.Resource("persistentvolumeclaims"), corev1.Resource("replicationcontrollers"), corev1.Resource("resourcequotas"),
-	} {
-		legacy := corev1.ResourceName(gr.Resource)
-		m[corev1.ResourceName("count/"+gr.String())] = m[legacy]
-	}
-	return m
+	return &counter{factory: f, mapper: mapper, registry: generic.NewRegistry(quotaadmission.Evaluators(lister, c))}
 }
 
-func (l listers) servicesOf(ns string, t corev1.ServiceType) (int, error) {
-	s, err := l.services.Services(ns).List(labels.Everything())
-	n := 0
-	for _, svc := range s {
-		if svc.Spec.Type == t {
-			n++
-		}
+// countedResource parses an object-count name: count/pods, count/deployments.apps.
+func countedResource(name corev1.ResourceName) (schema.GroupResource, bool) {
+	rest, ok := strings.CutPrefix(string(name), "count/")
+	if !ok || rest == "" {
+		return schema.GroupResource{}, false
 	}
-	return n, err
+	return schema.ParseGroupResource(rest), true
 }
 
-// activePods are the pods that hold resources: not finished, not deleted.
-func activePods(pods []*corev1.Pod) []*corev1.Pod {
-	var out []*corev1.Pod
-	for _, p := range pods {
-		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed || p.DeletionTimestamp != nil {
-			continue
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-// compute returns the namespace's pods' requests and limits under the
-// names quotas use: requests.cpu (and its legacy alias cpu), limits.memory,
-// requests.storage of claims, and so on.
-func (l listers) compute(ns string) (corev1.ResourceList, error) {
-	pods, err := l.pods.Pods(ns).List(labels.Everything())
-	if err != nil {
-		return nil, err
-	}
-	used := corev1.ResourceList{}
-	add := func(name corev1.ResourceName, q resource.Quantity) {
-		sum := used[name]
-		sum.Add(q)
-		used[name] = sum
-	}
-	for _, p := range activePods(pods) {
-		for name, q := range core.PodResources(p, core.Requests, true) {
-			add(corev1.ResourceName("requests."+string(name)), q)
-			if name == corev1.ResourceCPU || name == corev1.ResourceMemory || name == corev1.ResourceEphemeralStorage {
-				add(name, q)
-			}
-		}
-		for name, q := range core.PodResources(p, core.Limits, true) {
-			add(corev1.ResourceName("limits."+string(name)), q)
-		}
-	}
-	claims, err := l.claims.PersistentVolumeClaims(ns).List(labels.Everything())
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range claims {
-		if q, ok := c.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
-			add(corev1.ResourceRequestsStorage, q)
-			if c.Spec.StorageClassName != nil {
-				add(corev1.ResourceName(*c.Spec.StorageClassName+".storageclass.storage.k8s.io/requests.storage"), q)
-			}
-		}
-	}
-	return used, nil
-}
-
-// usage computes status.used for the names in hard; names it does not know
-// are reported as 0 used, as an upstream evaluator with nothing to count.
-func (l listers) usage(ns string, hard corev1.ResourceList) (corev1.ResourceList, error) {
-	counters := l.counted(ns)
-	var computed corev1.ResourceList
-	used := corev1.ResourceList{}
+// watch makes sure every count/ name in hard has an evaluator; it returns
+// false while an informer it started has not synced.
+func (c *counter) watch(hard corev1.ResourceList) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
 	for name := range hard {
-		if count, ok := counters[name]; ok {
-			n, err := count()
-			if err != nil {
-				return nil, err
-			}
-			used[name] = *resource.NewQuantity(int64(n), resource.DecimalSI)
+		gr, ok := countedResource(name)
+		if !ok || c.registry.Get(gr) != nil || c.stop == nil {
 			continue
 		}
-		if computed == nil {
-			var err error
-			if computed, err = l.compute(ns); err != nil {
-				return nil, err
-			}
+		if _, ignored := quotaadmission.IgnoredResources()[gr]; ignored {
+			continue
 		}
-		if q, ok := computed[name]; ok {
-			used[name] = q
-		} else {
+		gvr, err := c.mapper.ResourceFor(gr.WithVersion(""))
+		if err != nil {
+			// Perhaps a resource served since discovery was read.
+			c.mapper.Reset()
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		inf, err := c.factory.ForResource(gvr)
+		if err != nil {
+			// Not a built-in resource (a custom resource): not counted.
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		if c.onWatch != nil {
+			c.onWatch(inf.Informer())
+		}
+		c.factory.Start(c.stop)
+		c.synced = append(c.synced, inf.Informer().HasSynced)
+		c.registry.Add(generic.NewObjectCountEvaluator(gr, generic.ListResourceUsingListerFunc(func(schema.GroupVersionResource) (cache.GenericLister, error) {
+			return inf.Lister(), nil
+		}, gvr), ""))
+	}
+	for _, synced := range c.synced {
+		if !synced() {
+			return false, nil
+		}
+	}
+	if len(errs) > 0 {
+		return true, fmt.Errorf("cannot count %v", errs)
+	}
+	return true, nil
+}
+
+// usage computes status.used for the quota; names nothing counts are
+// reported as 0 used.
+func (c *counter) usage(q *corev1.ResourceQuota) (corev1.ResourceList, error) {
+	used, err := quotav1.CalculateUsage(q.Namespace, q.Spec.Scopes, q.Spec.Hard, c.registry, q.Spec.ScopeSelector)
+	if err != nil {
+		return nil, err
+	}
+	for name := range q.Spec.Hard {
+		if _, ok := used[name]; !ok {
 			used[name] = resource.MustParse("0")
 		}
 	}

@@ -59,6 +59,7 @@ import (
 	"github.com/kubeshim/kubeshim/registry/admission/limitranger"
 	"github.com/kubeshim/kubeshim/registry/admission/persistentvolumeclaimresize"
 	priorityadmission "github.com/kubeshim/kubeshim/registry/admission/priority"
+	quotaadmission "github.com/kubeshim/kubeshim/registry/admission/resourcequota"
 	runtimeclassadmission "github.com/kubeshim/kubeshim/registry/admission/runtimeclass"
 	saadmission "github.com/kubeshim/kubeshim/registry/admission/serviceaccount"
 	"github.com/kubeshim/kubeshim/registry/admission/storageobjectinuseprotection"
@@ -213,12 +214,14 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 	defaultstorageclass.Register(admission.Plugins)
 	storageobjectinuseprotection.Register(admission.Plugins)
 	persistentvolumeclaimresize.Register(admission.Plugins)
+	quotaadmission.Register(admission.Plugins)
 	// Upstream's order: lifecycle first, the built-in mutations next, then
-	// the policies and webhooks.
-	admission.RecommendedPluginOrder = append([]string{admission.RecommendedPluginOrder[0],
+	// the policies and webhooks, and ResourceQuota last, so that it charges
+	// the object every other plugin (and mutating webhook) has finished.
+	admission.RecommendedPluginOrder = append(append([]string{admission.RecommendedPluginOrder[0],
 		limitranger.PluginName, saadmission.PluginName, priorityadmission.PluginName, defaulttolerationseconds.PluginName,
 		defaultstorageclass.PluginName, storageobjectinuseprotection.PluginName, persistentvolumeclaimresize.PluginName, runtimeclassadmission.PluginName},
-		admission.RecommendedPluginOrder[1:]...)
+		admission.RecommendedPluginOrder[1:]...), quotaadmission.PluginName)
 	resolver, err := serviceResolver(generic.SharedInformerFactory.Core().V1().Services().Lister(), generic.LoopbackClientConfig)
 	if err != nil {
 		return nil, err
@@ -228,7 +231,8 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 	// <service>.<namespace>.svc up in the host's DNS, which does not know
 	// it (and must not be asked).
 	if err := admission.ApplyTo(&generic.Config, generic.SharedInformerFactory, client, dynamicClient,
-		utilfeature.DefaultFeatureGate, generic.EffectiveVersion, webhookinit.NewPluginInitializer(nil, resolver)); err != nil {
+		utilfeature.DefaultFeatureGate, generic.EffectiveVersion, webhookinit.NewPluginInitializer(nil, resolver),
+		quotaadmission.Initializer{Config: quotaadmission.Configuration()}); err != nil {
 		return nil, fmt.Errorf("admission: %w", err)
 	}
 
