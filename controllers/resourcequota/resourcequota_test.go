@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
 )
@@ -201,5 +203,74 @@ func TestSyncMissingQuota(t *testing.T) {
 	}
 	if diff := cmp.Diff(0, len(client.Actions())); diff != "" {
 		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+}
+
+// TestSyncScopes checks that a scoped quota counts only the pods in its
+// scopes, with the admission plugin's evaluators.
+func TestSyncScopes(t *testing.T) {
+	bestEffort := pod("best-effort", corev1.PodRunning, container(nil, nil))
+	burstable := pod("burstable", corev1.PodRunning, container(list("cpu", "1"), nil))
+	deadline := int64(30)
+	terminating := pod("terminating", corev1.PodRunning, container(list("cpu", "2"), nil))
+	terminating.Spec.ActiveDeadlineSeconds = &deadline
+	tests := []struct {
+		name   string
+		scopes []corev1.ResourceQuotaScope
+		want   corev1.ResourceList
+	}{
+		{name: "BestEffort", scopes: []corev1.ResourceQuotaScope{corev1.ResourceQuotaScopeBestEffort}, want: list("pods", "1")},
+		{name: "NotBestEffort", scopes: []corev1.ResourceQuotaScope{corev1.ResourceQuotaScopeNotBestEffort}, want: list("pods", "2")},
+		{name: "Terminating", scopes: []corev1.ResourceQuotaScope{corev1.ResourceQuotaScopeTerminating}, want: list("pods", "1")},
+		{name: "NotTerminating", scopes: []corev1.ResourceQuotaScope{corev1.ResourceQuotaScopeNotTerminating}, want: list("pods", "2")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q := quota(list("pods", "10"))
+			q.Spec.Scopes = tc.scopes
+			c, client := newController(t, q, bestEffort, burstable, terminating)
+			if _, err := c.sync(context.Background(), "ns/q"); err != nil {
+				t.Fatalf("sync: %v", err)
+			}
+			got, err := client.CoreV1().ResourceQuotas("ns").Get(context.Background(), "q", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got.Status.Used); diff != "" {
+				t.Errorf("used (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestSyncCountsAnyResource checks that count/<resource>.<group> of a
+// resource the evaluators do not know starts an informer for it and counts
+// its objects, as the admission plugin charges them.
+func TestSyncCountsAnyResource(t *testing.T) {
+	rs := func(name, ns string) *appsv1.ReplicaSet {
+		return &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
+	}
+	q := quota(list("count/replicasets.apps", "5", "count/widgets.example.com", "1"))
+	c, client := newController(t, q, rs("a", "ns"), rs("b", "ns"), rs("elsewhere", "other"))
+	client.Resources = []*metav1.APIResourceList{{GroupVersion: "apps/v1", APIResources: []metav1.APIResource{
+		{Name: "replicasets", Namespaced: true, Kind: "ReplicaSet", Verbs: metav1.Verbs{"list", "watch"}},
+	}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.counter.stop = ctx.Done()
+	err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		requeue, err := c.sync(ctx, "ns/q")
+		return requeue == 0, err
+	})
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	got, err := client.CoreV1().ResourceQuotas("ns").Get(ctx, "q", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// widgets.example.com is not served: nothing counts it.
+	if diff := cmp.Diff(list("count/replicasets.apps", "2", "count/widgets.example.com", "0"), got.Status.Used); diff != "" {
+		t.Errorf("used (-want +got):\n%s", diff)
 	}
 }
