@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 )
@@ -135,4 +137,51 @@ func TestPVProtection(t *testing.T) {
 		t.Fatal(err)
 	}
 	gone(t, "released volume", volumeGetter(client, bound.Name))
+}
+
+// TestVACProtection: a VolumeAttributesClass that a claim names stays
+// (Terminating) after its delete until the claim is gone; an unused one
+// goes at once.
+func TestVACProtection(t *testing.T) {
+	client, ns := clients(t)
+	ctx := context.Background()
+	classes := client.StorageV1().VolumeAttributesClasses()
+	newClass := func(name string) string {
+		t.Helper()
+		c, err := classes.Create(ctx, &storagev1.VolumeAttributesClass{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			DriverName: "example.com/driver",
+			Parameters: map[string]string{"iops": "100"},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("create class %s: %v", name, err)
+		}
+		t.Cleanup(func() {
+			_, _ = classes.Patch(context.Background(), c.Name, types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`), metav1.PatchOptions{})
+			_ = classes.Delete(context.Background(), c.Name, metav1.DeleteOptions{})
+		})
+		return c.Name
+	}
+	used, unused := newClass(ns+"-used"), newClass(ns+"-unused")
+	claim := newClaim("data", ns, "1Gi")
+	claim.Spec.VolumeAttributesClassName = ptr.To(used)
+	createClaim(t, client, ns, claim)
+
+	for _, name := range []string{used, unused} {
+		if err := classes.Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+			t.Fatalf("delete class %s: %v", name, err)
+		}
+	}
+	classGetter := func(name string) func(ctx context.Context) (metav1.Object, error) {
+		return func(ctx context.Context) (metav1.Object, error) { return classes.Get(ctx, name, metav1.GetOptions{}) }
+	}
+	gone(t, "unused class", classGetter(unused))
+	c, err := classes.Get(ctx, used, metav1.GetOptions{})
+	if err != nil || c.DeletionTimestamp == nil {
+		t.Fatalf("class a claim uses: %v, deletionTimestamp %v; want it Terminating", err, c.GetDeletionTimestamp())
+	}
+	if err := client.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, "data", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	gone(t, "class whose claim is deleted", classGetter(used))
 }
