@@ -143,6 +143,18 @@ func ValidateLabelSelector(ps *metav1.LabelSelector, fldPath *field.Path) field.
 	return metav1validation.ValidateLabelSelector(ps, metav1validation.LabelSelectorValidationOptions{}, fldPath)
 }
 
+// ValidateNonnegativeQuantity reports a negative quantity.
+func ValidateNonnegativeQuantity(value resource.Quantity, fldPath *field.Path) field.ErrorList {
+	return validateNonnegativeQuantity(value, fldPath)
+}
+
+// ValidateContainerResourceName reports a name that is not a resource a
+// container can request: a standard one, a huge page size, or a fully
+// qualified extended resource.
+func ValidateContainerResourceName(value corev1.ResourceName, fldPath *field.Path) field.ErrorList {
+	return validateContainerResourceName(value, fldPath)
+}
+
 func validateNonnegativeQuantity(value resource.Quantity, fldPath *field.Path) field.ErrorList {
 	if value.Cmp(resource.Quantity{}) < 0 {
 		return field.ErrorList{field.Invalid(fldPath, value.String(), isNegativeErrorMsg)}

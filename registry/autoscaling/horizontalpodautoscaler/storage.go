@@ -5,6 +5,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/autoscaling"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -21,5 +22,9 @@ func Definition() resource.Definition {
 		Categories:      []string{"all"},
 		Status:          true,
 		AlsoServedAt:    []string{autoscalingv1.SchemeGroupVersion.String()},
+		// Validation runs on the v2 hub for both versions.
+		Validate:             resource.Validate(autoscaling.ValidateHorizontalPodAutoscaler),
+		ValidateUpdate:       resource.ValidateUpdate(autoscaling.ValidateHorizontalPodAutoscalerUpdate),
+		ValidateStatusUpdate: resource.ValidateUpdate(autoscaling.ValidateHorizontalPodAutoscalerStatusUpdate),
 	}
 }

@@ -407,7 +407,7 @@ func TestApplyResetFields(t *testing.T) {
 				rc = client.AutoscalingV2().RESTClient()
 			}
 			body := []byte(`{"apiVersion":"autoscaling/` + version + `","kind":"HorizontalPodAutoscaler","metadata":{"name":"` + version + `"},` +
-				`"spec":{"scaleTargetRef":{"kind":"Deployment","name":"web"},"maxReplicas":4},"status":{"currentReplicas":5,"desiredReplicas":2}}`)
+				`"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"maxReplicas":4},"status":{"currentReplicas":5,"desiredReplicas":2}}`)
 			apply := func(manager string, subresources ...string) {
 				t.Helper()
 				err := rc.Patch(types.ApplyPatchType).Namespace(ns).Resource("horizontalpodautoscalers").Name(version).SubResource(subresources...).
