@@ -20,6 +20,7 @@
 #   FOCUS=<regex>   run the tests whose names match <regex> instead
 #   FOCUS=all       run every [Conformance] test
 #   E2E_ARGS=...    more arguments for e2e.test (word-split)
+#   GINKGO_TIMEOUT=4h  the suite timeout with PROCS > 1
 #   PROCS=3         parallel test processes (the ginkgo CLI, as upstream's
 #                   hack/ginkgo-e2e.sh runs them; [Serial] tests run alone at
 #                   the end); PROCS=1 runs e2e.test directly
@@ -167,7 +168,7 @@ if [[ $PROCS -gt 1 ]]; then
   echo "running $E2E in $PROCS processes (log $OUT/e2e.log)"
   # From conformance/: the CLI checks its version against the go.mod it
   # finds there, the one e2e.test is built from.
-  (cd conformance && "$ROOT/$GINKGO" --procs="$PROCS" --timeout=4h "${ginkgo_args[@]}" "$ROOT/$E2E" -- "${e2e_args[@]}") 2>&1 |
+  (cd conformance && "$ROOT/$GINKGO" --procs="$PROCS" --timeout="${GINKGO_TIMEOUT:-4h}" "${ginkgo_args[@]}" "$ROOT/$E2E" -- "${e2e_args[@]}") 2>&1 |
     tee "$OUT/e2e.log" || rc=$?
 else
   echo "running $E2E (log $OUT/e2e.log)"
