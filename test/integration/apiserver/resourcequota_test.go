@@ -161,7 +161,10 @@ func TestResourceQuotaAdmission(t *testing.T) {
 			t.Errorf("%s after the quota was raised: %v (last: %v)", what, err, fn())
 		}
 	}
-	create("second pod", func() error { _, err := pods.Create(ctx, withCPU("second", "100m"), metav1.CreateOptions{}); return err })
+	create("second pod", func() error {
+		_, err := pods.Create(ctx, withCPU("second", "100m"), metav1.CreateOptions{})
+		return err
+	})
 	create("second secret", func() error {
 		_, err := secrets.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s2"}}, metav1.CreateOptions{})
 		return err
