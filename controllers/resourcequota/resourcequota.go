@@ -66,6 +66,7 @@ func New(client kubernetes.Interface, f informers.SharedInformerFactory) *Contro
 	for _, inf := range []cache.SharedIndexInformer{
 		core.Pods().Informer(), core.Services().Informer(), core.ConfigMaps().Informer(), core.Secrets().Informer(),
 		core.PersistentVolumeClaims().Informer(), core.ReplicationControllers().Informer(),
+		f.Resource().V1().ResourceClaims().Informer(),
 	} {
 		c.handle(inf)
 		c.synced = append(c.synced, inf.HasSynced)

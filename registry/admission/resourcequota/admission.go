@@ -30,11 +30,12 @@ var legacyCounts = map[schema.GroupResource]corev1.ResourceName{
 }
 
 // Evaluators are the evaluators that know more than an object count: pods,
-// services, persistent volume claims, and the legacy counted names. f lists
+// services, persistent volume claims, resource claims, and the legacy
+// counted names. f lists
 // a resource for aggregate usage (the controller); admission passes nil, as
 // it only ever asks what one object costs.
 func Evaluators(f quota.ListerForResourceFunc, c clock.PassiveClock) []quota.Evaluator {
-	evaluators := []quota.Evaluator{NewPodEvaluator(f, c), NewServiceEvaluator(f), NewClaimEvaluator(f)}
+	evaluators := []quota.Evaluator{NewPodEvaluator(f, c), NewServiceEvaluator(f), NewClaimEvaluator(f), NewResourceClaimEvaluator(f)}
 	for gr, alias := range legacyCounts {
 		var list generic.ListFuncByNamespace
 		if f != nil {

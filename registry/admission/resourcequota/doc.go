@@ -13,7 +13,8 @@
 // the Terminating, NotTerminating, BestEffort, NotBestEffort, PriorityClass
 // and CrossNamespacePodAffinity scopes), services (services, node ports,
 // load balancers) and persistent volume claims (count and storage, also per
-// storage class), plus object counts with the legacy names (configmaps,
+// storage class), resource claims (count, devices per device class), plus
+// object counts with the legacy names (configmaps,
 // secrets, replicationcontrollers, resourcequotas). Any other resource is
 // counted by count/<resource>.<group>, with an evaluator the plugin makes on
 // first use.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	resourceapi "k8s.io/api/resource/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -425,5 +426,49 @@ func TestUsageStats(t *testing.T) {
 	}
 	if _, err := NewPodEvaluator(nil, testclock.NewFakePassiveClock(now)).UsageStats(quota.UsageStatsOptions{Namespace: "ns"}); err == nil {
 		t.Error("usage stats without a lister did not fail")
+	}
+}
+
+func TestResourceClaimUsage(t *testing.T) {
+	exactly := func(class string, mode resourceapi.DeviceAllocationMode, count int64) resourceapi.DeviceRequest {
+		return resourceapi.DeviceRequest{Name: "r", Exactly: &resourceapi.ExactDeviceRequest{DeviceClassName: class, AllocationMode: mode, Count: count}}
+	}
+	claim := func(requests ...resourceapi.DeviceRequest) *resourceapi.ResourceClaim {
+		return &resourceapi.ResourceClaim{Spec: resourceapi.ResourceClaimSpec{Devices: resourceapi.DeviceClaim{Requests: requests}}}
+	}
+	firstAvailable := resourceapi.DeviceRequest{Name: "any", FirstAvailable: []resourceapi.DeviceSubRequest{
+		{Name: "big", DeviceClassName: "gold", AllocationMode: resourceapi.DeviceAllocationModeExactCount, Count: 4},
+		{Name: "small", DeviceClassName: "gold", AllocationMode: resourceapi.DeviceAllocationModeExactCount, Count: 1},
+		{Name: "other", DeviceClassName: "silver", AllocationMode: resourceapi.DeviceAllocationModeExactCount, Count: 2},
+	}}
+	tests := []struct {
+		name  string
+		claim *resourceapi.ResourceClaim
+		want  corev1.ResourceList
+	}{
+		{name: "no requests", claim: claim(), want: list("count/resourceclaims.resource.k8s.io", "1")},
+		{name: "exact counts add up per class",
+			claim: claim(exactly("gold", resourceapi.DeviceAllocationModeExactCount, 1), exactly("gold", resourceapi.DeviceAllocationModeExactCount, 2),
+				exactly("silver", resourceapi.DeviceAllocationModeExactCount, 1)),
+			want: list("count/resourceclaims.resource.k8s.io", "1", "gold.deviceclass.resource.k8s.io/devices", "3", "silver.deviceclass.resource.k8s.io/devices", "1")},
+		{name: "All is the worst case", claim: claim(exactly("gold", resourceapi.DeviceAllocationModeAll, 0)),
+			want: list("count/resourceclaims.resource.k8s.io", "1", "gold.deviceclass.resource.k8s.io/devices", "32")},
+		{name: "first available: the most of each class", claim: claim(firstAvailable),
+			want: list("count/resourceclaims.resource.k8s.io", "1", "gold.deviceclass.resource.k8s.io/devices", "4", "silver.deviceclass.resource.k8s.io/devices", "2")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := NewResourceClaimEvaluator(nil).Usage(tc.claim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(quantities(tc.want), quantities(got)); diff != "" {
+				t.Errorf("usage (-want +got):\n%s", diff)
+			}
+		})
+	}
+	in := []corev1.ResourceName{"count/resourceclaims.resource.k8s.io", "gold.deviceclass.resource.k8s.io/devices", "pods", "count/pods"}
+	if diff := cmp.Diff(in[:2], NewResourceClaimEvaluator(nil).MatchingResources(in)); diff != "" {
+		t.Errorf("matching resources (-want +got):\n%s", diff)
 	}
 }
