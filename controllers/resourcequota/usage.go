@@ -107,22 +107,18 @@ func (c *counter) watch(hard corev1.ResourceList) (bool, error) {
 	return true, nil
 }
 
-// usage computes status.used for the quota. A name nothing here counts (a
-// custom resource's count/<resource>.<group>, which admission charges)
-// keeps what status.used holds, as upstream keeps what it cannot
-// recompute; it is 0 until something charges it.
+// usage computes status.used for the quota; names nothing counts are
+// reported as 0 used. That includes a custom resource's
+// count/<resource>.<group>: admission charges it, and the next
+// recomputation takes the charge back, which at least releases it when the
+// objects go (keeping it instead would never release it).
 func (c *counter) usage(q *corev1.ResourceQuota) (corev1.ResourceList, error) {
 	used, err := quotav1.CalculateUsage(q.Namespace, q.Spec.Scopes, q.Spec.Hard, c.registry, q.Spec.ScopeSelector)
 	if err != nil {
 		return nil, err
 	}
 	for name := range q.Spec.Hard {
-		if _, ok := used[name]; ok {
-			continue
-		}
-		if prev, ok := q.Status.Used[name]; ok {
-			used[name] = prev.DeepCopy()
-		} else {
+		if _, ok := used[name]; !ok {
 			used[name] = resource.MustParse("0")
 		}
 	}
