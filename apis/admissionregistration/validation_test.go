@@ -5,24 +5,12 @@ import (
 
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
-)
 
-// Expected errors are written as the API reports them.
-func wantErrors(t *testing.T, want []string, got field.ErrorList) {
-	t.Helper()
-	var gotStrings []string
-	for _, e := range got {
-		gotStrings = append(gotStrings, e.Error())
-	}
-	if diff := cmp.Diff(want, gotStrings); diff != "" {
-		t.Errorf("errors (-want +got):\n%s", diff)
-	}
-}
+	"github.com/kubeshim/kubeshim/apis/internal/fielderrors"
+)
 
 func validHook() admissionregistrationv1.ValidatingWebhook {
 	return admissionregistrationv1.ValidatingWebhook{
@@ -99,15 +87,15 @@ func TestValidateValidatingWebhookConfiguration(t *testing.T) {
 			tc.mutate(&h)
 			c := &admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "checks", ResourceVersion: "1"},
 				Webhooks: []admissionregistrationv1.ValidatingWebhook{h}}
-			wantErrors(t, tc.want, ValidateValidatingWebhookConfiguration(c))
+			fielderrors.Want(t, tc.want, ValidateValidatingWebhookConfiguration(c))
 		})
 	}
 
 	t.Run("duplicate names tolerated on update when already there", func(t *testing.T) {
 		old := &admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "checks", ResourceVersion: "1"},
 			Webhooks: []admissionregistrationv1.ValidatingWebhook{validHook(), validHook()}}
-		wantErrors(t, []string{`webhooks[1].name: Duplicate value: "check.example.com"`}, ValidateValidatingWebhookConfiguration(old))
-		wantErrors(t, nil, ValidateValidatingWebhookConfigurationUpdate(old.DeepCopy(), old))
+		fielderrors.Want(t, []string{`webhooks[1].name: Duplicate value: "check.example.com"`}, ValidateValidatingWebhookConfiguration(old))
+		fielderrors.Want(t, nil, ValidateValidatingWebhookConfigurationUpdate(old.DeepCopy(), old))
 	})
 }
 
@@ -116,7 +104,7 @@ func TestValidateMutatingWebhookConfiguration(t *testing.T) {
 	h := admissionregistrationv1.MutatingWebhook{Name: v.Name, ClientConfig: v.ClientConfig, Rules: v.Rules, SideEffects: v.SideEffects,
 		AdmissionReviewVersions: v.AdmissionReviewVersions, ReinvocationPolicy: ptr.To[admissionregistrationv1.ReinvocationPolicyType]("Always")}
 	c := &admissionregistrationv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "defaults"}, Webhooks: []admissionregistrationv1.MutatingWebhook{h}}
-	wantErrors(t, []string{`webhooks[0].reinvocationPolicy: Unsupported value: "Always": supported values: "IfNeeded", "Never"`}, ValidateMutatingWebhookConfiguration(c))
+	fielderrors.Want(t, []string{`webhooks[0].reinvocationPolicy: Unsupported value: "Always": supported values: "IfNeeded", "Never"`}, ValidateMutatingWebhookConfiguration(c))
 }
 
 func TestValidateMatchConditions(t *testing.T) {
@@ -191,13 +179,13 @@ func TestValidateMatchConditions(t *testing.T) {
 			h.MatchConditions = tc.conditions
 			c := &admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "checks"},
 				Webhooks: []admissionregistrationv1.ValidatingWebhook{h}}
-			wantErrors(t, tc.want, ValidateValidatingWebhookConfiguration(c))
+			fielderrors.Want(t, tc.want, ValidateValidatingWebhookConfiguration(c))
 
 			v := validHook()
 			m := &admissionregistrationv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "defaults"},
 				Webhooks: []admissionregistrationv1.MutatingWebhook{{Name: v.Name, ClientConfig: v.ClientConfig, Rules: v.Rules,
 					SideEffects: v.SideEffects, AdmissionReviewVersions: v.AdmissionReviewVersions, MatchConditions: tc.conditions}}}
-			wantErrors(t, tc.want, ValidateMutatingWebhookConfiguration(m))
+			fielderrors.Want(t, tc.want, ValidateMutatingWebhookConfiguration(m))
 		})
 	}
 }
@@ -237,7 +225,7 @@ func TestValidateMatchConditionsUpdate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			wantErrors(t, tc.want, ValidateValidatingWebhookConfigurationUpdate(tc.new, tc.old))
+			fielderrors.Want(t, tc.want, ValidateValidatingWebhookConfigurationUpdate(tc.new, tc.old))
 		})
 	}
 }

@@ -3,26 +3,14 @@ package autoscaling
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
-)
 
-// Expected errors are written as the API reports them.
-func wantErrors(t *testing.T, want []string, got field.ErrorList) {
-	t.Helper()
-	var gotStrings []string
-	for _, e := range got {
-		gotStrings = append(gotStrings, e.Error())
-	}
-	if diff := cmp.Diff(want, gotStrings); diff != "" {
-		t.Errorf("errors (-want +got):\n%s", diff)
-	}
-}
+	"github.com/kubeshim/kubeshim/apis/internal/fielderrors"
+)
 
 // validHPA is what a v2 client sends after defaulting.
 func validHPA() *autoscalingv2.HorizontalPodAutoscaler {
@@ -283,12 +271,12 @@ func TestValidateHorizontalPodAutoscaler(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := validHPA()
 			tc.mutate(h)
-			wantErrors(t, tc.want, ValidateHorizontalPodAutoscaler(h))
+			fielderrors.Want(t, tc.want, ValidateHorizontalPodAutoscaler(h))
 			if tc.createOnly {
 				return
 			}
 			// An update to the same spec from a valid one finds the same errors.
-			wantErrors(t, tc.want, ValidateHorizontalPodAutoscalerUpdate(h, withName(validHPA(), h.Name)))
+			fielderrors.Want(t, tc.want, ValidateHorizontalPodAutoscalerUpdate(h, withName(validHPA(), h.Name)))
 		})
 	}
 }
@@ -352,7 +340,7 @@ func TestValidateHorizontalPodAutoscalerUpdate(t *testing.T) {
 				tc.old(old)
 			}
 			tc.new(h)
-			wantErrors(t, tc.want, ValidateHorizontalPodAutoscalerUpdate(h, old))
+			fielderrors.Want(t, tc.want, ValidateHorizontalPodAutoscalerUpdate(h, old))
 		})
 	}
 }
@@ -363,12 +351,12 @@ func TestValidateHorizontalPodAutoscalerStatusUpdate(t *testing.T) {
 	h.Status = autoscalingv2.HorizontalPodAutoscalerStatus{CurrentReplicas: -1, DesiredReplicas: -2, Conditions: []autoscalingv2.HorizontalPodAutoscalerCondition{
 		{Type: autoscalingv2.AbleToScale, Status: corev1.ConditionTrue, ObservedGeneration: ptr.To[int64](-3)},
 	}}
-	wantErrors(t, []string{
+	fielderrors.Want(t, []string{
 		`status.conditions[0].observedGeneration: Invalid value: -3: must be greater than or equal to 0`,
 		`status.currentReplicas: Invalid value: -1: must be greater than or equal to 0`,
 		`status.desiredReplicas: Invalid value: -2: must be greater than or equal to 0`,
 	}, ValidateHorizontalPodAutoscalerStatusUpdate(h, old))
 
 	h.Status = autoscalingv2.HorizontalPodAutoscalerStatus{CurrentReplicas: 3, DesiredReplicas: 0}
-	wantErrors(t, nil, ValidateHorizontalPodAutoscalerStatusUpdate(h, old))
+	fielderrors.Want(t, nil, ValidateHorizontalPodAutoscalerStatusUpdate(h, old))
 }

@@ -9,25 +9,13 @@ import (
 	"encoding/pem"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
-)
 
-// Expected errors are written as the API reports them.
-func wantErrors(t *testing.T, want []string, got field.ErrorList) {
-	t.Helper()
-	var gotStrings []string
-	for _, e := range got {
-		gotStrings = append(gotStrings, e.Error())
-	}
-	if diff := cmp.Diff(want, gotStrings); diff != "" {
-		t.Errorf("errors (-want +got):\n%s", diff)
-	}
-}
+	"github.com/kubeshim/kubeshim/apis/internal/fielderrors"
+)
 
 func csrPEM(t *testing.T) []byte {
 	t.Helper()
@@ -94,7 +82,7 @@ func TestValidateCertificateSigningRequest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := valid()
 			tc.mutate(c)
-			wantErrors(t, tc.want, ValidateCertificateSigningRequest(c))
+			fielderrors.Want(t, tc.want, ValidateCertificateSigningRequest(c))
 		})
 	}
 
@@ -102,13 +90,13 @@ func TestValidateCertificateSigningRequest(t *testing.T) {
 	t.Run("approval only through its subresource", func(t *testing.T) {
 		old, c := valid(), valid()
 		c.Status.Conditions = approved
-		wantErrors(t, []string{`status.conditions: Forbidden: updates may not add a condition of type "Approved"`}, ValidateCertificateSigningRequestUpdate(c, old))
-		wantErrors(t, nil, ValidateCertificateSigningRequestApprovalUpdate(c, old))
+		fielderrors.Want(t, []string{`status.conditions: Forbidden: updates may not add a condition of type "Approved"`}, ValidateCertificateSigningRequestUpdate(c, old))
+		fielderrors.Want(t, nil, ValidateCertificateSigningRequestApprovalUpdate(c, old))
 	})
 	t.Run("certificate only through status", func(t *testing.T) {
 		old, c := valid(), valid()
 		c.Status.Certificate = []byte("junk")
-		wantErrors(t, []string{
+		fielderrors.Want(t, []string{
 			`status.certificate: Invalid value: "<certificate data>": must contain at least one CERTIFICATE PEM block`,
 			`status.certificate: Forbidden: updates may not set certificate content`,
 		}, ValidateCertificateSigningRequestUpdate(c, old))

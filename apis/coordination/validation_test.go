@@ -3,24 +3,12 @@ package coordination
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
-)
 
-// Expected errors are written as the API reports them.
-func wantErrors(t *testing.T, want []string, got field.ErrorList) {
-	t.Helper()
-	var gotStrings []string
-	for _, e := range got {
-		gotStrings = append(gotStrings, e.Error())
-	}
-	if diff := cmp.Diff(want, gotStrings); diff != "" {
-		t.Errorf("errors (-want +got):\n%s", diff)
-	}
-}
+	"github.com/kubeshim/kubeshim/apis/internal/fielderrors"
+)
 
 func TestValidateLease(t *testing.T) {
 	cases := []struct {
@@ -51,8 +39,8 @@ func TestValidateLease(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			l := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "node-1", Namespace: "kube-node-lease", ResourceVersion: "1"}, Spec: tc.spec}
-			wantErrors(t, tc.want, ValidateLease(l))
-			wantErrors(t, tc.want, ValidateLeaseUpdate(l, l.DeepCopy()))
+			fielderrors.Want(t, tc.want, ValidateLease(l))
+			fielderrors.Want(t, tc.want, ValidateLeaseUpdate(l, l.DeepCopy()))
 		})
 	}
 }

@@ -3,25 +3,13 @@ package discovery
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
-)
 
-// Expected errors are written as the API reports them.
-func wantErrors(t *testing.T, want []string, got field.ErrorList) {
-	t.Helper()
-	var gotStrings []string
-	for _, e := range got {
-		gotStrings = append(gotStrings, e.Error())
-	}
-	if diff := cmp.Diff(want, gotStrings); diff != "" {
-		t.Errorf("errors (-want +got):\n%s", diff)
-	}
-}
+	"github.com/kubeshim/kubeshim/apis/internal/fielderrors"
+)
 
 func validSlice() *discoveryv1.EndpointSlice {
 	return &discoveryv1.EndpointSlice{
@@ -70,7 +58,7 @@ func TestValidateEndpointSlice(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			es := validSlice()
 			tc.mutate(es)
-			wantErrors(t, tc.want, ValidateEndpointSlice(es))
+			fielderrors.Want(t, tc.want, ValidateEndpointSlice(es))
 		})
 	}
 
@@ -78,6 +66,6 @@ func TestValidateEndpointSlice(t *testing.T) {
 		old, es := validSlice(), validSlice()
 		es.AddressType = discoveryv1.AddressTypeFQDN
 		es.Endpoints[0].Addresses = []string{"web.example.com"}
-		wantErrors(t, []string{`addressType: Invalid value: "FQDN": field is immutable`}, ValidateEndpointSliceUpdate(es, old))
+		fielderrors.Want(t, []string{`addressType: Invalid value: "FQDN": field is immutable`}, ValidateEndpointSliceUpdate(es, old))
 	})
 }

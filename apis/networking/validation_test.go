@@ -3,26 +3,14 @@ package networking
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
-)
 
-// Expected errors are written as the API reports them.
-func wantErrors(t *testing.T, want []string, got field.ErrorList) {
-	t.Helper()
-	var gotStrings []string
-	for _, e := range got {
-		gotStrings = append(gotStrings, e.Error())
-	}
-	if diff := cmp.Diff(want, gotStrings); diff != "" {
-		t.Errorf("errors (-want +got):\n%s", diff)
-	}
-}
+	"github.com/kubeshim/kubeshim/apis/internal/fielderrors"
+)
 
 func validIngress() *networkingv1.Ingress {
 	return &networkingv1.Ingress{
@@ -86,7 +74,7 @@ func TestValidateIngress(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ing := validIngress()
 			tc.mutate(ing)
-			wantErrors(t, tc.want, ValidateIngress(ing))
+			fielderrors.Want(t, tc.want, ValidateIngress(ing))
 		})
 	}
 
@@ -94,7 +82,7 @@ func TestValidateIngress(t *testing.T) {
 		old := validIngress()
 		old.Spec.TLS[0].SecretName = "Web_TLS"
 		ing := old.DeepCopy()
-		wantErrors(t, nil, ValidateIngressUpdate(ing, old))
+		fielderrors.Want(t, nil, ValidateIngressUpdate(ing, old))
 	})
 }
 
@@ -103,19 +91,19 @@ func TestValidateIngressClass(t *testing.T) {
 		Controller: "example.com/ingress-nginx",
 		Parameters: &networkingv1.IngressClassParametersReference{Kind: "Config", Name: "cfg", Scope: ptr.To("Cluster")},
 	}}
-	wantErrors(t, nil, ValidateIngressClass(valid))
+	fielderrors.Want(t, nil, ValidateIngressClass(valid))
 
 	bad := valid.DeepCopy()
 	bad.Spec.Controller = "nginx"
 	bad.Spec.Parameters.Namespace = ptr.To("default")
-	wantErrors(t, []string{
+	fielderrors.Want(t, []string{
 		`spec.controller: Invalid value: "nginx": must be a domain-prefixed path (such as "acme.io/foo")`,
 		"spec.parameters.namespace: Forbidden: `parameters.scope` is set to 'Cluster'",
 	}, ValidateIngressClass(bad))
 
 	changed := valid.DeepCopy()
 	changed.Spec.Controller = "example.com/other"
-	wantErrors(t, []string{`spec.controller: Invalid value: "example.com/other": field is immutable`}, ValidateIngressClassUpdate(changed, valid))
+	fielderrors.Want(t, []string{`spec.controller: Invalid value: "example.com/other": field is immutable`}, ValidateIngressClassUpdate(changed, valid))
 }
 
 func TestValidateNetworkPolicy(t *testing.T) {
@@ -171,7 +159,7 @@ func TestValidateNetworkPolicy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			np := valid()
 			tc.mutate(np)
-			wantErrors(t, tc.want, ValidateNetworkPolicy(np))
+			fielderrors.Want(t, tc.want, ValidateNetworkPolicy(np))
 		})
 	}
 }
@@ -199,7 +187,7 @@ func TestValidateServiceCIDR(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { wantErrors(t, tt.want, ValidateServiceCIDR(tt.obj)) })
+		t.Run(tt.name, func(t *testing.T) { fielderrors.Want(t, tt.want, ValidateServiceCIDR(tt.obj)) })
 	}
 }
 
@@ -224,7 +212,7 @@ func TestValidateServiceCIDRUpdate(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { wantErrors(t, tt.want, ValidateServiceCIDRUpdate(tt.obj, old)) })
+		t.Run(tt.name, func(t *testing.T) { fielderrors.Want(t, tt.want, ValidateServiceCIDRUpdate(tt.obj, old)) })
 	}
 }
 
@@ -255,11 +243,11 @@ func TestValidateIPAddress(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { wantErrors(t, tt.want, ValidateIPAddress(tt.obj)) })
+		t.Run(tt.name, func(t *testing.T) { fielderrors.Want(t, tt.want, ValidateIPAddress(tt.obj)) })
 	}
 
 	changed := ip("10.96.0.10", &networkingv1.ParentReference{Resource: "services", Namespace: "default", Name: "other"})
-	wantErrors(t, []string{
+	fielderrors.Want(t, []string{
 		`spec.parentRef: Invalid value: {"resource":"services","namespace":"default","name":"other"}: field is immutable`,
 	}, ValidateIPAddressUpdate(changed, ip("10.96.0.10", svc)))
 }

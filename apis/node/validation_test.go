@@ -3,25 +3,13 @@ package node
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
-)
 
-// Expected errors are written as the API reports them.
-func wantErrors(t *testing.T, want []string, got field.ErrorList) {
-	t.Helper()
-	var gotStrings []string
-	for _, e := range got {
-		gotStrings = append(gotStrings, e.Error())
-	}
-	if diff := cmp.Diff(want, gotStrings); diff != "" {
-		t.Errorf("errors (-want +got):\n%s", diff)
-	}
-}
+	"github.com/kubeshim/kubeshim/apis/internal/fielderrors"
+)
 
 func TestValidateRuntimeClass(t *testing.T) {
 	valid := func() *nodev1.RuntimeClass {
@@ -57,13 +45,13 @@ func TestValidateRuntimeClass(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rc := valid()
 			tc.mutate(rc)
-			wantErrors(t, tc.want, ValidateRuntimeClass(rc))
+			fielderrors.Want(t, tc.want, ValidateRuntimeClass(rc))
 		})
 	}
 
 	t.Run("handler is immutable", func(t *testing.T) {
 		old, rc := valid(), valid()
 		rc.Handler = "kata"
-		wantErrors(t, []string{`handler: Invalid value: "kata": field is immutable`}, ValidateRuntimeClassUpdate(rc, old))
+		fielderrors.Want(t, []string{`handler: Invalid value: "kata": field is immutable`}, ValidateRuntimeClassUpdate(rc, old))
 	})
 }

@@ -3,25 +3,13 @@ package policy
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
-)
 
-// Expected errors are written as the API reports them.
-func wantErrors(t *testing.T, want []string, got field.ErrorList) {
-	t.Helper()
-	var gotStrings []string
-	for _, e := range got {
-		gotStrings = append(gotStrings, e.Error())
-	}
-	if diff := cmp.Diff(want, gotStrings); diff != "" {
-		t.Errorf("errors (-want +got):\n%s", diff)
-	}
-}
+	"github.com/kubeshim/kubeshim/apis/internal/fielderrors"
+)
 
 func TestValidatePodDisruptionBudget(t *testing.T) {
 	selector := &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}
@@ -51,13 +39,13 @@ func TestValidatePodDisruptionBudget(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			pdb := &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default", ResourceVersion: "1"}, Spec: tc.spec}
-			wantErrors(t, tc.want, ValidatePodDisruptionBudget(pdb))
+			fielderrors.Want(t, tc.want, ValidatePodDisruptionBudget(pdb))
 		})
 	}
 
 	t.Run("status counts", func(t *testing.T) {
 		pdb := &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default", ResourceVersion: "1"},
 			Status: policyv1.PodDisruptionBudgetStatus{DisruptionsAllowed: -1}}
-		wantErrors(t, []string{`status.disruptionsAllowed: Invalid value: -1: must be greater than or equal to 0`}, ValidatePodDisruptionBudgetStatusUpdate(pdb, pdb.DeepCopy()))
+		fielderrors.Want(t, []string{`status.disruptionsAllowed: Invalid value: -1: must be greater than or equal to 0`}, ValidatePodDisruptionBudgetStatusUpdate(pdb, pdb.DeepCopy()))
 	})
 }

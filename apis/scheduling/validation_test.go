@@ -3,25 +3,13 @@ package scheduling
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
-)
 
-// Expected errors are written as the API reports them.
-func wantErrors(t *testing.T, want []string, got field.ErrorList) {
-	t.Helper()
-	var gotStrings []string
-	for _, e := range got {
-		gotStrings = append(gotStrings, e.Error())
-	}
-	if diff := cmp.Diff(want, gotStrings); diff != "" {
-		t.Errorf("errors (-want +got):\n%s", diff)
-	}
-}
+	"github.com/kubeshim/kubeshim/apis/internal/fielderrors"
+)
 
 func TestValidatePriorityClass(t *testing.T) {
 	cases := []struct {
@@ -47,7 +35,7 @@ func TestValidatePriorityClass(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			wantErrors(t, tc.want, ValidatePriorityClass(&tc.pc))
+			fielderrors.Want(t, tc.want, ValidatePriorityClass(&tc.pc))
 		})
 	}
 
@@ -55,6 +43,6 @@ func TestValidatePriorityClass(t *testing.T) {
 		old := &schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: "high", ResourceVersion: "1"}, Value: 1000}
 		pc := old.DeepCopy()
 		pc.Value = 2000
-		wantErrors(t, []string{`value: Forbidden: may not be changed in an update.`}, ValidatePriorityClassUpdate(pc, old))
+		fielderrors.Want(t, []string{`value: Forbidden: may not be changed in an update.`}, ValidatePriorityClassUpdate(pc, old))
 	})
 }

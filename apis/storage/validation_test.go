@@ -3,26 +3,15 @@ package storage
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
-)
 
-// Expected errors are written as the API reports them.
-func wantErrors(t *testing.T, want []string, got field.ErrorList) {
-	t.Helper()
-	var gotStrings []string
-	for _, e := range got {
-		gotStrings = append(gotStrings, e.Error())
-	}
-	if diff := cmp.Diff(want, gotStrings); diff != "" {
-		t.Errorf("errors (-want +got):\n%s", diff)
-	}
-}
+	"github.com/kubeshim/kubeshim/apis/internal/fielderrors"
+)
 
 func validStorageClass() *storagev1.StorageClass {
 	return &storagev1.StorageClass{
@@ -71,14 +60,14 @@ func TestValidateStorageClass(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sc := validStorageClass()
 			tc.mutate(sc)
-			wantErrors(t, tc.want, ValidateStorageClass(sc))
+			fielderrors.Want(t, tc.want, ValidateStorageClass(sc))
 		})
 	}
 
 	t.Run("parameters are immutable", func(t *testing.T) {
 		old, sc := validStorageClass(), validStorageClass()
 		sc.Parameters["type"] = "io2"
-		wantErrors(t, []string{`parameters: Invalid value: {"type":"io2"}: field is immutable`}, ValidateStorageClassUpdate(sc, old))
+		fielderrors.Want(t, []string{`parameters: Invalid value: {"type":"io2"}: field is immutable`}, ValidateStorageClassUpdate(sc, old))
 	})
 }
 
@@ -88,12 +77,12 @@ func TestValidateCSIDriver(t *testing.T) {
 		PreventPodSchedulingIfMissing: ptr.To(false), FSGroupPolicy: ptr.To(storagev1.ReadWriteOnceWithFSTypeFSGroupPolicy),
 		VolumeLifecycleModes: []storagev1.VolumeLifecycleMode{storagev1.VolumeLifecyclePersistent},
 	}}
-	wantErrors(t, nil, ValidateCSIDriver(valid))
+	fielderrors.Want(t, nil, ValidateCSIDriver(valid))
 
 	bad := valid.DeepCopy()
 	bad.Spec.AttachRequired = nil
 	bad.Spec.TokenRequests = []storagev1.TokenRequest{{Audience: "a", ExpirationSeconds: ptr.To[int64](60)}, {Audience: "a"}}
-	wantErrors(t, []string{
+	fielderrors.Want(t, []string{
 		`spec.attachedRequired: Required value`,
 		`spec.tokenRequests[0].expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes`,
 		`spec.tokenRequests[1].audience: Duplicate value: "a"`,
@@ -101,18 +90,18 @@ func TestValidateCSIDriver(t *testing.T) {
 
 	changed := valid.DeepCopy()
 	changed.Spec.AttachRequired = ptr.To(false)
-	wantErrors(t, []string{`spec.attachedRequired: Invalid value: false: field is immutable`}, ValidateCSIDriverUpdate(changed, valid))
+	fielderrors.Want(t, []string{`spec.attachedRequired: Invalid value: false: field is immutable`}, ValidateCSIDriverUpdate(changed, valid))
 }
 
 func TestValidateCSINode(t *testing.T) {
 	valid := &storagev1.CSINode{ObjectMeta: metav1.ObjectMeta{Name: "node-1", ResourceVersion: "1"}, Spec: storagev1.CSINodeSpec{Drivers: []storagev1.CSINodeDriver{
 		{Name: "ebs.csi.aws.com", NodeID: "i-123", TopologyKeys: []string{"topology.ebs.csi.aws.com/zone"}},
 	}}}
-	wantErrors(t, nil, ValidateCSINode(valid))
+	fielderrors.Want(t, nil, ValidateCSINode(valid))
 
 	bad := valid.DeepCopy()
 	bad.Spec.Drivers = append(bad.Spec.Drivers, storagev1.CSINodeDriver{Name: "ebs.csi.aws.com"})
-	wantErrors(t, []string{
+	fielderrors.Want(t, []string{
 		`spec.drivers[1].nodeID: Required value`,
 		`spec.drivers[1].name: Duplicate value: "ebs.csi.aws.com"`,
 	}, ValidateCSINode(bad))
@@ -131,13 +120,13 @@ func TestValidateVolumeAttachment(t *testing.T) {
 			Attacher: "ebs.csi.aws.com", NodeName: "node-1", Source: storagev1.VolumeAttachmentSource{PersistentVolumeName: ptr.To("pv-1")},
 		}}
 	}
-	wantErrors(t, nil, ValidateVolumeAttachment(valid()))
+	fielderrors.Want(t, nil, ValidateVolumeAttachment(valid()))
 
 	bad := valid()
 	bad.Spec.Attacher = ""
 	bad.Spec.Source = storagev1.VolumeAttachmentSource{}
 	bad.Status.AttachError = &storagev1.VolumeError{ErrorCode: ptr.To[int32](-1)}
-	wantErrors(t, []string{
+	fielderrors.Want(t, []string{
 		`spec.attacher: Required value`,
 		`spec.source: Required value: must specify exactly one of inlineVolumeSpec and persistentVolumeName`,
 		`status.attachError.errorCode: Invalid value: -1: must be between 0 and 2147483647, inclusive`,
@@ -148,7 +137,7 @@ func TestValidateVolumeAttachment(t *testing.T) {
 		AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
 		StorageClassName: "fast",
 	}}
-	wantErrors(t, []string{
+	fielderrors.Want(t, []string{
 		`spec.source.inlineVolumeSpec.csi: Required value: has to be specified in the context of inline volumes`,
 		`spec.source.inlineVolumeSpec: Required value: must specify a volume type`,
 		`spec.source.inlineVolumeSpec.storageClassName: Forbidden: may not be specified in the context of inline volumes`,
@@ -232,7 +221,7 @@ func TestValidateCSIStorageCapacity(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := validCSIStorageCapacity()
 			tc.mutate(c)
-			wantErrors(t, tc.want, ValidateCSIStorageCapacity(c))
+			fielderrors.Want(t, tc.want, ValidateCSIStorageCapacity(c))
 		})
 	}
 }
@@ -300,7 +289,7 @@ func TestValidateCSIStorageCapacityUpdate(t *testing.T) {
 			}
 			c := old.DeepCopy()
 			tc.mutate(c)
-			wantErrors(t, tc.want, ValidateCSIStorageCapacityUpdate(c, old))
+			fielderrors.Want(t, tc.want, ValidateCSIStorageCapacityUpdate(c, old))
 		})
 	}
 }
@@ -366,7 +355,7 @@ func TestValidateVolumeAttributesClass(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			vac := validVolumeAttributesClass()
 			tc.mutate(vac)
-			wantErrors(t, tc.want, ValidateVolumeAttributesClass(vac))
+			fielderrors.Want(t, tc.want, ValidateVolumeAttributesClass(vac))
 		})
 	}
 }
@@ -414,7 +403,7 @@ func TestValidateVolumeAttributesClassUpdate(t *testing.T) {
 			old := validVolumeAttributesClass()
 			vac := old.DeepCopy()
 			tc.mutate(vac)
-			wantErrors(t, tc.want, ValidateVolumeAttributesClassUpdate(vac, old))
+			fielderrors.Want(t, tc.want, ValidateVolumeAttributesClassUpdate(vac, old))
 		})
 	}
 }
