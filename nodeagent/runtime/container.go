@@ -18,6 +18,7 @@ import (
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/pkg/oci"
 	"github.com/containerd/errdefs"
+	"github.com/containerd/errdefs/pkg/errgrpc"
 	"github.com/moby/sys/signal"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -457,34 +458,30 @@ func (r *Runtime) watch(ctx context.Context, c containerd.Container, task contai
 
 // waitExit returns the task's exit status, or false when ctx ended first. A
 // wait broken by containerd (a containerd restart) is made again: the
-// task's shim outlives containerd, and so does the container.
+// task's shim outlives containerd, and so does the container. containerd's
+// Wait reports every failure on the channel, never from the call.
 func (r *Runtime) waitExit(ctx context.Context, c containerd.Container, task containerd.Task, wait <-chan containerd.ExitStatus) (containerd.ExitStatus, bool) {
 	for {
 		st := <-wait
-		if st.Error() == nil {
+		// The channel carries the gRPC error as it came.
+		err := errgrpc.ToNative(st.Error())
+		switch {
+		case err == nil:
 			return st, true
-		}
-		if ctx.Err() != nil {
+		case ctx.Err() != nil:
 			return st, false
+		case errdefs.IsNotFound(err):
+			// The task is gone without an exit anyone saw: report it as
+			// an exit of unknown status.
+			return *containerd.NewExitStatus(containerd.UnknownExitStatus, time.Now(), nil), true
 		}
-		logger(ctx).V(2).Info("Waiting for a container's exit failed; waiting again", "containerID", c.ID(), "err", st.Error())
-		for {
-			select {
-			case <-ctx.Done():
-				return st, false
-			case <-time.After(time.Second):
-			}
-			w, err := task.Wait(ctx)
-			if err == nil {
-				wait = w
-				break
-			}
-			if errdefs.IsNotFound(err) {
-				// The task is gone without an exit anyone saw: report
-				// it as an exit of unknown status.
-				return *containerd.NewExitStatus(containerd.UnknownExitStatus, time.Now(), nil), true
-			}
+		logger(ctx).V(2).Info("Waiting for a container's exit failed; waiting again", "containerID", c.ID(), "err", err)
+		select {
+		case <-ctx.Done():
+			return st, false
+		case <-time.After(time.Second):
 		}
+		wait, _ = task.Wait(ctx)
 	}
 }
 
