@@ -14,13 +14,30 @@ import (
 	metav1apply "k8s.io/client-go/applyconfigurations/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubeshim/kubeshim/registry/apiserver"
 	"github.com/kubeshim/kubeshim/test/integration/framework"
 )
 
 func TestServerSideApply(t *testing.T) {
 	ctx := context.Background()
-	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
-	ns := framework.Namespace(t, client)
+	// A server of its own without controllers: on the shared one the
+	// deployment controller writes the deployment's status (and a managed
+	// fields entry for it) at any moment, and both are what this test reads.
+	srv, err := framework.Start(func(o *apiserver.Options) {
+		o.Disable = []string{apiserver.RoleScheduler, apiserver.RoleControllers}
+	})
+	if err != nil {
+		t.Fatalf("start API server: %v", err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	client := kubernetes.NewForConfigOrDie(srv.Config)
+	// Without controllers no namespace gets a default service account, which
+	// framework.Namespace waits for; deployments do not need one.
+	nsObj, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ssa"}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create namespace: %v", err)
+	}
+	ns := nsObj.Name
 	deployments := client.AppsV1().Deployments(ns)
 
 	apply := func(manager string, replicas int32, force bool) error {
