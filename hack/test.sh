@@ -80,18 +80,26 @@ set -e
 passed=$(grep -cE '^\s*--- PASS' "$log" || true)
 failed=$(grep -cE '^\s*--- FAIL' "$log" || true)
 skipped=$(grep -cE '^\s*--- SKIP' "$log" || true)
+messages=
 if [[ $status -ne 0 ]]; then
   grep -E -B2 -A20 -- '--- FAIL|panic:' "$log" | head -200 || true
   # The tests' own messages (t.Errorf/t.Fatalf lines) say why they failed;
   # the verbose log interleaves them with server logs, far from "--- FAIL".
+  messages=$(grep -E '^\s+[A-Za-z0-9_]+_test\.go:[0-9]+: ' "$log" | cut -c1-400 | head -80 || true)
   echo "test messages (file:line: ...):"
-  grep -E '^\s+[A-Za-z0-9_]+_test\.go:[0-9]+: ' "$log" | cut -c1-400 | head -80 || true
+  echo "$messages"
 fi
 echo "go test: ${passed} passed, ${failed} failed, ${skipped} skipped"
 
 conformance=0
 FOCUS_FILE=conformance/passing.txt hack/conformance.sh || conformance=$?
 took "conformance"
+if [[ $status -ne 0 ]]; then
+  # Again at the end, where a reader of CI's last lines finds them.
+  echo "go test failed: ${failed} tests; their messages:"
+  echo "$messages"
+  grep -E '^\s*--- FAIL' "$log" || true
+fi
 if [[ $status -ne 0 || $conformance -ne 0 ]]; then
   exit 1
 fi
