@@ -20,7 +20,9 @@ if [[ $purpose == stop ]]; then
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       echo "stopped containerd (PID $pid)"
     fi
-    rm -f "$PIDFILE"
+    # Another run may have started containerd (and written its PID) as
+    # soon as this one was gone.
+    [[ $(cat "$PIDFILE" 2>/dev/null) != "$pid" ]] || rm -f "$PIDFILE"
   fi
   exit 0
 fi
@@ -54,7 +56,16 @@ containerd_up() {
 if ! containerd_up; then
   mkdir -p /run/kubeshim /var/log
   echo "starting containerd (log /var/log/kubeshim-containerd.log)"
-  setsid containerd >>/var/log/kubeshim-containerd.log 2>&1 < /dev/null &
+  # containerd outlives this script: it must not keep the caller's other
+  # descriptors open. One inherited from `flock FILE make test` kept the
+  # lock held for as long as containerd ran.
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+    done
+    exec setsid containerd
+  ) >>/var/log/kubeshim-containerd.log 2>&1 </dev/null &
   echo $! >"$PIDFILE"
   for _ in $(seq 1 100); do
     containerd_up && break
