@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the images the tests and the conformance run use (busybox, agnhost,
-# nginx, nonewprivs from test/images/*.yaml, and the pause image) without a
+# nginx, nonewprivs, glibc-dns-testing from test/images/*.yaml, and the pause image) without a
 # registry, and imports them into containerd.
 #
 #   hack/test-images.sh [--no-import] [--force]
@@ -119,10 +119,11 @@ build_image agnhost "$OUT/agnhost/agnhost" /bin/busybox
 build_image nginx /usr/sbin/nginx /bin/busybox
 build_nonewprivs
 build_image nonewprivs "$OUT/nonewprivs/nnp" /bin/busybox
+build_image glibc-dns-testing /usr/bin/dig /bin/busybox
 
 if [[ $import == false ]]; then
   exit 0
 fi
 flags=(--containerd-address "$ADDRESS" --namespace "$NAMESPACE")
-"$KUBESHIM" image import "${flags[@]}" "$OUT/busybox.tar" "$OUT/agnhost.tar" "$OUT/nginx.tar" "$OUT/nonewprivs.tar"
+"$KUBESHIM" image import "${flags[@]}" "$OUT/busybox.tar" "$OUT/agnhost.tar" "$OUT/nginx.tar" "$OUT/nonewprivs.tar" "$OUT/glibc-dns-testing.tar"
 "$KUBESHIM" image ensure-pause "${flags[@]}" --pause-binary "$PAUSE"
