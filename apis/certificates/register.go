@@ -1,8 +1,25 @@
 package certificates
 
-import "k8s.io/apimachinery/pkg/runtime"
+import (
+	certificatesv1 "k8s.io/api/certificates/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
 
-// Install registers the group's defaulting funcs in s.
+	"github.com/kubeshim/kubeshim/apis/fieldselector"
+)
+
+// Install registers the group's defaulting funcs and field selectors in s.
 func Install(s *runtime.Scheme) error {
-	return addDefaultingFuncs(s)
+	if err := addDefaultingFuncs(s); err != nil {
+		return err
+	}
+	return fieldselector.Register(s, certificatesv1.SchemeGroupVersion,
+		map[string]fieldselector.Func{"CertificateSigningRequest": CertificateSigningRequestFields})
+}
+
+// CertificateSigningRequestFields are the selectable fields of a
+// certificate signing request: upstream's, spec.signerName, which signers
+// list their requests by.
+func CertificateSigningRequestFields(obj runtime.Object) fields.Set {
+	return fields.Set{"spec.signerName": obj.(*certificatesv1.CertificateSigningRequest).Spec.SignerName}
 }

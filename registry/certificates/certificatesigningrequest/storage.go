@@ -24,6 +24,7 @@ func Definition() resource.Definition {
 		New:                    func() runtime.Object { return &certificatesv1.CertificateSigningRequest{} },
 		NewList:                func() runtime.Object { return &certificatesv1.CertificateSigningRequestList{} },
 		ShortNames:             []string{"csr"},
+		Fields:                 certificates.CertificateSigningRequestFields,
 		Status:                 true,
 		PrepareForCreate:       recordRequester,
 		PrepareForUpdate:       func(_ context.Context, obj, old runtime.Object) { csr(obj).Spec = csr(old).Spec },

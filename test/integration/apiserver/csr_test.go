@@ -8,10 +8,13 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -64,5 +67,50 @@ func TestCertificateSigningRequestApproval(t *testing.T) {
 	}
 	if len(csr.Status.Conditions) != 1 || csr.Status.Conditions[0].Type != certificatesv1.CertificateApproved {
 		t.Errorf("conditions after approval: %+v, want Approved", csr.Status.Conditions)
+	}
+}
+
+// TestCertificateSigningRequestFieldSelector: signers list their requests
+// by spec.signerName, as upstream's CSR API test does.
+func TestCertificateSigningRequestFieldSelector(t *testing.T) {
+	ctx := context.Background()
+	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
+	csrs := client.CertificatesV1().CertificateSigningRequests()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "fs"}}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, signer := range map[string]string{"fs-a": "example.com/a", "fs-b": "example.com/b"} {
+		_, err := csrs.Create(ctx, &certificatesv1.CertificateSigningRequest{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: certificatesv1.CertificateSigningRequestSpec{
+				Request:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}),
+				SignerName: signer,
+				Usages:     []certificatesv1.KeyUsage{certificatesv1.UsageClientAuth},
+			},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+		t.Cleanup(func() { csrs.Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	}
+	list, err := csrs.List(ctx, metav1.ListOptions{FieldSelector: "spec.signerName=example.com/a"})
+	if err != nil {
+		t.Fatalf("list by signer: %v", err)
+	}
+	var names []string
+	for _, c := range list.Items {
+		names = append(names, c.Name)
+	}
+	if diff := cmp.Diff([]string{"fs-a"}, names); diff != "" {
+		t.Errorf("CSRs of example.com/a (-want +got):\n%s", diff)
+	}
+	_, err = csrs.List(ctx, metav1.ListOptions{FieldSelector: "spec.username=x"})
+	if !apierrors.IsBadRequest(err) || !strings.Contains(err.Error(), "field label not supported: spec.username") {
+		t.Errorf("list by an unsupported field: err = %v, want 400 field label not supported", err)
 	}
 }
