@@ -14,7 +14,10 @@ func Install(s *runtime.Scheme) error {
 		return err
 	}
 	return fieldselector.Register(s, certificatesv1.SchemeGroupVersion,
-		map[string]fieldselector.Func{"CertificateSigningRequest": CertificateSigningRequestFields})
+		map[string]fieldselector.Func{
+			"CertificateSigningRequest": CertificateSigningRequestFields,
+			"ClusterTrustBundle":        ClusterTrustBundleFields,
+		})
 }
 
 // CertificateSigningRequestFields are the selectable fields of a
@@ -22,4 +25,10 @@ func Install(s *runtime.Scheme) error {
 // list their requests by.
 func CertificateSigningRequestFields(obj runtime.Object) fields.Set {
 	return fields.Set{"spec.signerName": obj.(*certificatesv1.CertificateSigningRequest).Spec.SignerName}
+}
+
+// ClusterTrustBundleFields are the selectable fields of a cluster trust
+// bundle: spec.signerName, which the node agent lists a signer's bundles by.
+func ClusterTrustBundleFields(obj runtime.Object) fields.Set {
+	return fields.Set{"spec.signerName": obj.(*certificatesv1.ClusterTrustBundle).Spec.SignerName}
 }

@@ -58,3 +58,14 @@ func csrCondition(csr *certificatesv1.CertificateSigningRequest) string {
 	}
 	return status
 }
+
+// Upstream prints no age for cluster trust bundles.
+var clusterTrustBundles = printer[*certificatesv1.ClusterTrustBundle]{
+	header: []metav1.TableColumnDefinition{
+		nameColumn,
+		text("SignerName", certificatesv1.ClusterTrustBundleSpec{}.SwaggerDoc()["signerName"]),
+	},
+	cells: func(_ clock, b *certificatesv1.ClusterTrustBundle) []any {
+		return []any{b.Name, orNone(b.Spec.SignerName)}
+	},
+}

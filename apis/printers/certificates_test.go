@@ -54,3 +54,21 @@ func TestCertificateSigningRequests(t *testing.T) {
 			},
 		})
 }
+
+func TestClusterTrustBundles(t *testing.T) {
+	testRows(t, schema.GroupResource{Group: "certificates.k8s.io", Resource: "clustertrustbundles"},
+		[]string{"Name", "SignerName"},
+		[]rowCase{
+			{
+				name: "by signer",
+				obj: &certificatesv1.ClusterTrustBundle{ObjectMeta: objectMeta("example.com:signer:a"),
+					Spec: certificatesv1.ClusterTrustBundleSpec{SignerName: "example.com/signer"}},
+				row: []any{"example.com:signer:a", "example.com/signer"},
+			},
+			{
+				name: "standalone",
+				obj:  &certificatesv1.ClusterTrustBundle{ObjectMeta: objectMeta("roots")},
+				row:  []any{"roots", "<none>"},
+			},
+		})
+}

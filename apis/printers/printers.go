@@ -71,6 +71,7 @@ var tables = map[schema.GroupResource]rowPrinter{
 	{Group: "storage.k8s.io", Resource: "volumeattributesclasses"}: volumeAttributesClasses,
 
 	{Group: "certificates.k8s.io", Resource: "certificatesigningrequests"}: certificateSigningRequests,
+	{Group: "certificates.k8s.io", Resource: "clustertrustbundles"}:        clusterTrustBundles,
 
 	{Group: "admissionregistration.k8s.io", Resource: "mutatingwebhookconfigurations"}:     mutatingWebhookConfigurations,
 	{Group: "admissionregistration.k8s.io", Resource: "validatingwebhookconfigurations"}:   validatingWebhookConfigurations,

@@ -103,7 +103,17 @@ func (m *Manager) setupProjected(ctx context.Context, pod *corev1.Pod, name stri
 			}
 			payload[tp.Path] = file{data: []byte(token), mode: mode}
 		case s.ClusterTrustBundle != nil:
-			errs = append(errs, errors.New("clusterTrustBundle projections are not supported by kubeshim"))
+			anchors, err := m.clusterTrustBundle(ctx, s.ClusterTrustBundle)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			// As for tokens: with fsGroup, not readable by others.
+			mode := defaultMode
+			if fsGroup(pod) != nil {
+				mode = 0o600
+			}
+			payload[s.ClusterTrustBundle.Path] = file{data: anchors, mode: mode}
 		case s.PodCertificate != nil:
 			errs = append(errs, errors.New("podCertificate projections are not supported by kubeshim"))
 		}

@@ -49,6 +49,7 @@ import (
 	"github.com/kubeshim/kubeshim/registry/batch/cronjob"
 	"github.com/kubeshim/kubeshim/registry/batch/job"
 	"github.com/kubeshim/kubeshim/registry/certificates/certificatesigningrequest"
+	"github.com/kubeshim/kubeshim/registry/certificates/clustertrustbundle"
 	"github.com/kubeshim/kubeshim/registry/coordination/lease"
 	"github.com/kubeshim/kubeshim/registry/core/configmap"
 	"github.com/kubeshim/kubeshim/registry/core/endpoints"
@@ -142,7 +143,8 @@ func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions, pod
 			storageclass.Definition(), csidriver.Definition(), csinode.Definition(), volumeattachment.Definition(),
 			csistoragecapacity.Definition(), volumeattributesclass.Definition(),
 		}},
-		{gv: certificatesv1.SchemeGroupVersion, custom: []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error){certificatesigningrequest.NewStorage}},
+		{gv: certificatesv1.SchemeGroupVersion, defs: []resource.Definition{clustertrustbundle.Definition()},
+			custom: []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error){certificatesigningrequest.NewStorage}},
 		{gv: admissionregistrationv1.SchemeGroupVersion, defs: []resource.Definition{
 			validatingwebhookconfiguration.Definition(), mutatingwebhookconfiguration.Definition(),
 			validatingadmissionpolicy.Definition(), validatingadmissionpolicybinding.Definition(),
