@@ -28,7 +28,7 @@ func Definition() resource.Definition {
 		Status:                 true,
 		PrepareForCreate:       recordRequester,
 		PrepareForUpdate:       func(_ context.Context, obj, old runtime.Object) { csr(obj).Spec = csr(old).Spec },
-		PrepareForStatusUpdate: func(_ context.Context, obj, old runtime.Object) { keepConditions(csr(obj), csr(old), isApproval) },
+		PrepareForStatusUpdate: prepareForStatusUpdate,
 		Validate:               resource.Validate(certificates.ValidateCertificateSigningRequest),
 		ValidateUpdate:         resource.ValidateUpdate(certificates.ValidateCertificateSigningRequestUpdate),
 		ValidateStatusUpdate:   resource.ValidateUpdate(certificates.ValidateCertificateSigningRequestStatusUpdate),
@@ -72,25 +72,60 @@ func recordRequester(ctx context.Context, obj runtime.Object) {
 	}
 }
 
-func isApproval(t certificatesv1.RequestConditionType) bool {
-	return t == certificatesv1.CertificateApproved || t == certificatesv1.CertificateDenied
+// prepareForStatusUpdate keeps the spec, and the stored Approved and Denied
+// conditions when the update has as many of each: /status may not approve
+// or deny (an added or removed one is left for validation to refuse), as
+// upstream.
+func prepareForStatusUpdate(_ context.Context, obj, old runtime.Object) {
+	c, o := csr(obj), csr(old)
+	c.Spec = o.Spec
+	preserveConditions(c, o, certificatesv1.CertificateApproved)
+	preserveConditions(c, o, certificatesv1.CertificateDenied)
+	populateConditionTimestamps(c, o)
 }
 
-// keepConditions keeps the stored conditions for which stored(type) holds
-// and takes the others from the update.
-func keepConditions(obj, old *certificatesv1.CertificateSigningRequest, stored func(certificatesv1.RequestConditionType) bool) {
-	var out []certificatesv1.CertificateSigningRequestCondition
-	for _, c := range old.Status.Conditions {
-		if stored(c.Type) {
-			out = append(out, c)
+// preserveConditions copies the stored conditions of type t over the
+// update's, if it has as many.
+func preserveConditions(c, o *certificatesv1.CertificateSigningRequest, t certificatesv1.RequestConditionType) {
+	oldIdx, newIdx := conditionIndices(o, t), conditionIndices(c, t)
+	if len(oldIdx) != len(newIdx) {
+		return
+	}
+	for i, j := range oldIdx {
+		c.Status.Conditions[newIdx[i]] = o.Status.Conditions[j]
+	}
+}
+
+func conditionIndices(c *certificatesv1.CertificateSigningRequest, t certificatesv1.RequestConditionType) []int {
+	var out []int
+	for i, cond := range c.Status.Conditions {
+		if cond.Type == t {
+			out = append(out, i)
 		}
 	}
-	for _, c := range obj.Status.Conditions {
-		if !stored(c.Type) {
-			out = append(out, c)
+	return out
+}
+
+// populateConditionTimestamps sets a condition's missing lastUpdateTime to
+// now, and its missing lastTransitionTime to the stored one of the same type
+// and status, else now.
+func populateConditionTimestamps(c, o *certificatesv1.CertificateSigningRequest) {
+	now := metav1.Now()
+	for i := range c.Status.Conditions {
+		cond := &c.Status.Conditions[i]
+		if cond.LastUpdateTime.IsZero() {
+			cond.LastUpdateTime = now
+		}
+		if cond.LastTransitionTime.IsZero() {
+			cond.LastTransitionTime = now
+			for _, oc := range o.Status.Conditions {
+				if oc.Type == cond.Type && oc.Status == cond.Status && !oc.LastTransitionTime.IsZero() {
+					cond.LastTransitionTime = oc.LastTransitionTime
+					break
+				}
+			}
 		}
 	}
-	obj.Status.Conditions = out
 }
 
 // ApprovalREST is certificatesigningrequests/approval.
@@ -115,12 +150,16 @@ func (r *ApprovalREST) Update(ctx context.Context, name string, objInfo rest.Upd
 // approvalStrategy changes the Approved and Denied conditions only.
 type approvalStrategy struct{ rest.RESTUpdateStrategy }
 
+// PrepareForUpdate takes the metadata and the conditions from the update,
+// the rest from the stored request, as upstream: validation then allows
+// approving or denying, not removing or changing other conditions.
 func (approvalStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
 	c, o := csr(obj), csr(old)
+	populateConditionTimestamps(c, o)
 	conditions := c.Status.Conditions
-	*c = *o.DeepCopy()
+	c.Spec = o.Spec
+	c.Status = *o.Status.DeepCopy()
 	c.Status.Conditions = conditions
-	keepConditions(c, o, func(t certificatesv1.RequestConditionType) bool { return !isApproval(t) })
 }
 
 func (approvalStrategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {

@@ -52,21 +52,38 @@ func TestCertificateSigningRequestApproval(t *testing.T) {
 	csr.Status.Conditions = []certificatesv1.CertificateSigningRequestCondition{{
 		Type: certificatesv1.CertificateApproved, Status: corev1.ConditionTrue, Reason: "Test", Message: "approved by the test",
 	}}
-	// Through /status, the Approved condition is not the writer's to set.
-	if csr, err = csrs.UpdateStatus(ctx, csr, metav1.UpdateOptions{}); err != nil {
-		t.Fatalf("update status: %v", err)
+	// Through /status, the Approved condition is not the writer's to set:
+	// 422, as upstream.
+	_, err = csrs.UpdateStatus(ctx, csr, metav1.UpdateOptions{})
+	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), `updates may not add a condition of type "Approved"`) {
+		t.Fatalf("approve through /status: err = %v, want 422 may not add Approved", err)
 	}
-	if len(csr.Status.Conditions) != 0 {
-		t.Errorf("conditions after /status update: %+v, want none", csr.Status.Conditions)
-	}
-	csr.Status.Conditions = []certificatesv1.CertificateSigningRequestCondition{{
-		Type: certificatesv1.CertificateApproved, Status: corev1.ConditionTrue, Reason: "Test", Message: "approved by the test",
-	}}
+	csr.Annotations = map[string]string{"approved-by": "test"}
 	if csr, err = csrs.UpdateApproval(ctx, "someone", csr, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("approve: %v", err)
 	}
 	if len(csr.Status.Conditions) != 1 || csr.Status.Conditions[0].Type != certificatesv1.CertificateApproved {
 		t.Errorf("conditions after approval: %+v, want Approved", csr.Status.Conditions)
+	}
+	// Missing timestamps are set; /approval keeps the metadata it is given.
+	if c := csr.Status.Conditions[0]; c.LastUpdateTime.IsZero() || c.LastTransitionTime.IsZero() {
+		t.Errorf("approval condition without timestamps: %+v", c)
+	}
+	if csr.Annotations["approved-by"] != "test" {
+		t.Errorf("annotations after approval: %v, want approved-by=test", csr.Annotations)
+	}
+	// /status may add conditions of other types and keeps Approved.
+	csr.Status.Conditions = append(csr.Status.Conditions, certificatesv1.CertificateSigningRequestCondition{
+		Type: "Checked", Status: corev1.ConditionTrue, Reason: "Test"})
+	if csr, err = csrs.UpdateStatus(ctx, csr, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("update status: %v", err)
+	}
+	var types []certificatesv1.RequestConditionType
+	for _, c := range csr.Status.Conditions {
+		types = append(types, c.Type)
+	}
+	if diff := cmp.Diff([]certificatesv1.RequestConditionType{certificatesv1.CertificateApproved, "Checked"}, types); diff != "" {
+		t.Errorf("conditions after /status update (-want +got):\n%s", diff)
 	}
 }
 
