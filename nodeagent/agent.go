@@ -27,6 +27,7 @@ import (
 	"github.com/kubeshim/kubeshim/nodeagent/pods"
 	"github.com/kubeshim/kubeshim/nodeagent/runtime"
 	"github.com/kubeshim/kubeshim/nodeagent/server"
+	"github.com/kubeshim/kubeshim/nodeagent/sysctl"
 	"github.com/kubeshim/kubeshim/nodeagent/volumes"
 	"github.com/kubeshim/kubeshim/proxy"
 	"github.com/kubeshim/kubeshim/proxy/dns"
@@ -161,6 +162,10 @@ func New(ctx context.Context, c *Config) (*Agent, error) {
 		RootDir:  c.dir("pods"),
 		NodeName: c.NodeName,
 	})
+	sysctls, err := sysctl.NewAllowlist(c.AllowedUnsafeSysctls)
+	if err != nil {
+		return nil, fmt.Errorf("--allowed-unsafe-sysctls: %w", err)
+	}
 	pm := pods.New(pods.Config{
 		Client:        client,
 		NodeName:      c.NodeName,
@@ -175,6 +180,7 @@ func New(ctx context.Context, c *Config) (*Agent, error) {
 		ClusterDomain: c.ClusterDomain,
 		ResolvConf:    c.ResolvConf,
 		Allocatable:   allocatableOf(client, c.NodeName),
+		Sysctls:       sysctls,
 	})
 	var addrStrings []string
 	for _, a := range addrs {

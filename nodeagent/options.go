@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubeshim/kubeshim/nodeagent/simulated"
+	"github.com/kubeshim/kubeshim/nodeagent/sysctl"
 	"github.com/kubeshim/kubeshim/proxy"
 )
 
@@ -36,6 +37,9 @@ type Options struct {
 	// DisableImagePulls makes a missing image an ErrImagePull without any
 	// network access: images must be imported (kubeshim image import).
 	DisableImagePulls bool
+	// AllowedUnsafeSysctls are the sysctls (names, or prefixes ending in
+	// "*") pods may set beyond the safe ones (nodeagent/sysctl).
+	AllowedUnsafeSysctls []string
 	// Proxy tunes the service proxy the agent runs in-process; its node
 	// name and cluster CIDR are the agent's.
 	Proxy proxy.Options
@@ -117,6 +121,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 // AddDNSFlags adds the cluster DNS's flags; `kubeshim up` shares them.
 func AddDNSFlags(fs *pflag.FlagSet, o *Options) {
 	fs.BoolVar(&o.DisableImagePulls, "disable-image-pulls", o.DisableImagePulls, "Never pull images from a registry (not even resolving its name): a pod whose image was not imported into containerd fails with ErrImagePull.")
+	fs.StringSliceVar(&o.AllowedUnsafeSysctls, "allowed-unsafe-sysctls", o.AllowedUnsafeSysctls, "Unsafe sysctls or sysctl patterns (ending in *) pods may set, beyond the safe ones. Use at your own risk.")
 	fs.StringSliceVar(&o.DNSUpstreams, "dns-upstreams", o.DNSUpstreams, "ip[:port] servers the cluster DNS forwards other names to (default: the nameservers of --resolv-conf; \"none\": no forwarding).")
 }
 
@@ -160,6 +165,9 @@ func (o *Options) Validate() error {
 	if o.Simulate > 0 {
 		_, err := o.simulatedConfig(nil)
 		return err
+	}
+	if _, err := sysctl.NewAllowlist(o.AllowedUnsafeSysctls); err != nil {
+		return fmt.Errorf("--allowed-unsafe-sysctls: %w", err)
 	}
 	if _, err := os.Stat(o.PauseBinary); err != nil {
 		return fmt.Errorf("pause binary: %w (build it with `make build`)", err)

@@ -22,6 +22,7 @@ import (
 	"github.com/kubeshim/kubeshim/nodeagent/envvars"
 	"github.com/kubeshim/kubeshim/nodeagent/network"
 	"github.com/kubeshim/kubeshim/nodeagent/runtime"
+	"github.com/kubeshim/kubeshim/nodeagent/sysctl"
 	"github.com/kubeshim/kubeshim/nodeagent/volumes"
 )
 
@@ -49,6 +50,9 @@ type Config struct {
 	HostsFile string
 	// Allocatable is the node's allocatable resources.
 	Allocatable func() corev1.ResourceList
+	// Sysctls are the sysctls pods may set; a pod asking for another is
+	// rejected. Nil allows only pods without sysctls.
+	Sysctls *sysctl.Allowlist
 	// Resync is how often every pod is synced even without changes (volume
 	// contents, probes' effects, status).
 	Resync time.Duration
@@ -80,8 +84,13 @@ type podState struct {
 	killing bool
 	// deadlineExceeded is set when activeDeadlineSeconds passed.
 	deadlineExceeded bool
-	probes           *probeSet
+	// rejection is why the node refused to run the pod (the kubelet's
+	// admission: reason and message), if it did.
+	rejection *rejection
+	probes    *probeSet
 }
+
+type rejection struct{ reason, message string }
 
 type pullError struct {
 	reason  string

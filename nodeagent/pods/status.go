@@ -101,6 +101,9 @@ func (m *Manager) computeStatus(pod *corev1.Pod, st *podState, view *podView) co
 			s.Phase = corev1.PodSucceeded
 		}
 	}
+	if r := st.rejection; r != nil {
+		s.Phase, s.Reason, s.Message = corev1.PodFailed, r.reason, "Pod was rejected: "+r.message
+	}
 	if old.Phase == corev1.PodSucceeded || old.Phase == corev1.PodFailed {
 		s.Phase = old.Phase // terminal phases never change
 	}

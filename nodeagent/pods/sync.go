@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubeshim/kubeshim/nodeagent/network"
 	"github.com/kubeshim/kubeshim/nodeagent/runtime"
+	"github.com/kubeshim/kubeshim/nodeagent/sysctl"
 	"github.com/kubeshim/kubeshim/nodeagent/volumes"
 )
 
@@ -67,6 +68,16 @@ func (m *Manager) sync(ctx context.Context, key string) (time.Duration, error) {
 			return 0, err
 		}
 		return 0, m.writeStatus(ctx, pod, st, m.relist(ctx, pod))
+	}
+	if st.rejection == nil && !view.started() {
+		st.rejection = m.admit(pod)
+		if r := st.rejection; r != nil {
+			klog.FromContext(ctx).Info("Pod rejected", "reason", r.reason, "message", r.message)
+			m.config.Recorder.Event(pod, corev1.EventTypeWarning, r.reason, r.message)
+		}
+	}
+	if st.rejection != nil {
+		return 0, m.writeStatus(ctx, pod, st, view)
 	}
 	t0 := time.Now()
 	requeue, runErr := m.runPod(ctx, pod, st, view)
@@ -296,6 +307,7 @@ func (m *Manager) ensureSandbox(ctx context.Context, pod *corev1.Pod, st *podSta
 	id, netns, err := m.config.Runtime.CreateSandbox(ctx, runtime.SandboxConfig{
 		PodUID: string(pod.UID), PodName: pod.Name, PodNamespace: pod.Namespace,
 		Hostname: truncateHostname(hostname), HostNetwork: pod.Spec.HostNetwork, Attempt: attempt,
+		Sysctls: sysctl.Values(pod),
 	})
 	if err != nil {
 		return nil, err

@@ -71,3 +71,7 @@ func exited(i *runtime.Info) bool  { return i != nil && i.State == "exited" }
 // unknown is an instance whose task did not answer: it may be running or
 // exiting, so it is neither replaced nor restarted until it says which.
 func unknown(i *runtime.Info) bool { return i != nil && i.State == "unknown" }
+
+// started tells whether the runtime has anything of the pod: a pod the node
+// already runs is not admitted again (after an agent restart, say).
+func (v *podView) started() bool { return len(v.sandboxes) > 0 || len(v.containers) > 0 }

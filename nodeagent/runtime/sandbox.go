@@ -8,6 +8,7 @@ import (
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/containers"
 	"github.com/containerd/containerd/v2/pkg/cio"
 	"github.com/containerd/containerd/v2/pkg/oci"
 	"github.com/containerd/errdefs"
@@ -22,6 +23,9 @@ type SandboxConfig struct {
 	HostNetwork bool
 	// Attempt counts sandboxes made for this pod; a new one replaces a dead one.
 	Attempt int
+	// Sysctls are set in the sandbox's namespaces (IPC and network), which
+	// the pod's containers share; the caller admitted them.
+	Sysctls map[string]string
 }
 
 // CreateSandbox makes a pod's network namespace (unless it uses the host's)
@@ -48,6 +52,9 @@ func (r *Runtime) CreateSandbox(ctx context.Context, cfg SandboxConfig) (id, net
 			// container, which saves a process start per container.
 			shimGroupAnnotation: id,
 		}),
+	}
+	if len(cfg.Sysctls) > 0 {
+		opts = append(opts, withSysctls(cfg.Sysctls))
 	}
 	if cfg.HostNetwork {
 		opts = append(opts, oci.WithHostNamespace(specs.NetworkNamespace), oci.WithHostNamespace(specs.UTSNamespace))
@@ -214,4 +221,21 @@ func (r *Runtime) SandboxPid(ctx context.Context, id string) (uint32, error) {
 		return 0, err
 	}
 	return task.Pid(), nil
+}
+
+// withSysctls sets sysctls in the container's namespaces (runc writes them
+// under /proc/sys once the namespaces exist).
+func withSysctls(sysctls map[string]string) oci.SpecOpts {
+	return func(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
+		if s.Linux == nil {
+			s.Linux = &specs.Linux{}
+		}
+		if s.Linux.Sysctl == nil {
+			s.Linux.Sysctl = map[string]string{}
+		}
+		for k, v := range sysctls {
+			s.Linux.Sysctl[k] = v
+		}
+		return nil
+	}
 }

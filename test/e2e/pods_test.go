@@ -391,3 +391,52 @@ spec:
 		succeedsWithin(t, 60*time.Second, func() error { return expectHTTP(url, "v2") })
 	})
 }
+
+// TestPodSysctls: a safe sysctl is set in the pod's namespaces, not the
+// node's; an unsafe one the node does not allow makes the agent reject the
+// pod before it starts, as the kubelet does.
+func TestPodSysctls(t *testing.T) {
+	forEachNodeKubectl(t, func(t *testing.T, k *kubectl) {
+		k.okIn(t, `apiVersion: v1
+kind: Pod
+metadata: {name: safe}
+spec:
+  restartPolicy: Never
+  securityContext:
+    sysctls:
+    - {name: kernel.shm_rmid_forced, value: "1"}
+    - {name: net/ipv4/ip_local_port_range, value: "33000 34000"}
+  containers:
+  - name: c
+    image: `+busybox+`
+    command: [sh, -c, "cat /proc/sys/kernel/shm_rmid_forced /proc/sys/net/ipv4/ip_local_port_range"]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: unsafe}
+spec:
+  restartPolicy: Never
+  securityContext:
+    sysctls:
+    - {name: kernel.msgmax, value: "10000"}
+  containers:
+  - name: c
+    image: `+busybox+`
+    command: [sh, -c, "true"]
+`, "apply", "-f", "-")
+		k.waitFor(t, "pod/safe", "jsonpath={.status.phase}=Succeeded")
+		if got, want := k.ok(t, "logs", "safe"), "1\n33000\t34000\n"; got != want {
+			t.Errorf("sysctls in the pod: got %q, want %q", got, want)
+		}
+		k.waitFor(t, "pod/unsafe", "jsonpath={.status.phase}=Failed")
+		k.expectJSONPath(t, "pod/unsafe", "{.status.reason}", "SysctlForbidden")
+		k.expectJSONPath(t, "pod/unsafe", "{.status.message}", `Pod was rejected: forbidden sysctl: "kernel.msgmax" not allowlisted`)
+		if got := k.jsonpath(t, "pod/unsafe", "{.status.containerStatuses[0].state.running}"); got != "" {
+			t.Errorf("the rejected pod's container ran: %s", got)
+		}
+	})
+	// The node's own values are untouched.
+	if b, err := os.ReadFile("/proc/sys/kernel/shm_rmid_forced"); err != nil || strings.TrimSpace(string(b)) != "0" {
+		t.Errorf("node's kernel.shm_rmid_forced = %q (%v), want 0", b, err)
+	}
+}
