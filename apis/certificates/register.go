@@ -17,6 +17,7 @@ func Install(s *runtime.Scheme) error {
 		map[string]fieldselector.Func{
 			"CertificateSigningRequest": CertificateSigningRequestFields,
 			"ClusterTrustBundle":        ClusterTrustBundleFields,
+			"PodCertificateRequest":     PodCertificateRequestFields,
 		})
 }
 
@@ -31,4 +32,11 @@ func CertificateSigningRequestFields(obj runtime.Object) fields.Set {
 // bundle: spec.signerName, which the node agent lists a signer's bundles by.
 func ClusterTrustBundleFields(obj runtime.Object) fields.Set {
 	return fields.Set{"spec.signerName": obj.(*certificatesv1.ClusterTrustBundle).Spec.SignerName}
+}
+
+// PodCertificateRequestFields are the selectable fields of a pod
+// certificate request: upstream's signer, pod and node names.
+func PodCertificateRequestFields(obj runtime.Object) fields.Set {
+	s := obj.(*certificatesv1.PodCertificateRequest).Spec
+	return fields.Set{"spec.signerName": s.SignerName, "spec.podName": s.PodName, "spec.nodeName": string(s.NodeName)}
 }

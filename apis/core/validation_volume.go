@@ -606,7 +606,7 @@ func validateProjectedVolumeSource(proj *corev1.ProjectedVolumeSource, p *field.
 					allErrs = append(allErrs, field.Invalid(cp.Child("maxExpirationSeconds"), *m, "if provided, maxExpirationSeconds must be >= 3600"))
 				}
 				limit := maxMaxExpirationSeconds
-				if isKubernetesSignerName(c.SignerName) {
+				if IsKubernetesSignerName(c.SignerName) {
 					limit = kubernetesMaxMaxExpirationSeconds
 				}
 				if *m > int32(limit) {
@@ -686,8 +686,8 @@ func validateClusterTrustBundleName(name string) []string {
 	return apimachineryvalidation.NameIsDNSSubdomain(strings.TrimPrefix(name, requiredPrefix), false)
 }
 
-// isKubernetesSignerName reports signers reserved by the Kubernetes project.
-func isKubernetesSignerName(signerName string) bool {
+// IsKubernetesSignerName reports signers reserved by the Kubernetes project.
+func IsKubernetesSignerName(signerName string) bool {
 	host, _, _ := strings.Cut(signerName, "/")
 	return host == "kubernetes.io" || strings.HasSuffix(host, ".kubernetes.io")
 }

@@ -6,6 +6,7 @@ import (
 	certificatesv1 "k8s.io/api/certificates/v1"
 	certificatesv1beta1 "k8s.io/api/certificates/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/duration"
 )
 
@@ -67,5 +68,29 @@ var clusterTrustBundles = printer[*certificatesv1.ClusterTrustBundle]{
 	},
 	cells: func(_ clock, b *certificatesv1.ClusterTrustBundle) []any {
 		return []any{b.Name, orNone(b.Spec.SignerName)}
+	},
+}
+
+var podCertificateRequests = printer[*certificatesv1.PodCertificateRequest]{
+	header: []metav1.TableColumnDefinition{
+		nameColumn,
+		text("PodName", certificatesv1.PodCertificateRequestSpec{}.SwaggerDoc()["podName"]),
+		text("ServiceAccountName", certificatesv1.PodCertificateRequestSpec{}.SwaggerDoc()["serviceAccountName"]),
+		text("NodeName", certificatesv1.PodCertificateRequestSpec{}.SwaggerDoc()["nodeName"]),
+		text("SignerName", certificatesv1.PodCertificateRequestSpec{}.SwaggerDoc()["signerName"]),
+		text("State", "Is the request Pending, Issued, Denied, or Failed?"),
+		// Upstream fills this cell with -o wide only.
+		wide(text("UnverifiedUserAnnotations", certificatesv1.PodCertificateRequestSpec{}.SwaggerDoc()["unverifiedUserAnnotations"])),
+	},
+	cells: func(_ clock, r *certificatesv1.PodCertificateRequest) []any {
+		state := "Pending"
+		for _, c := range r.Status.Conditions {
+			switch c.Type {
+			case certificatesv1.PodCertificateRequestConditionTypeIssued, certificatesv1.PodCertificateRequestConditionTypeDenied, certificatesv1.PodCertificateRequestConditionTypeFailed:
+				state = c.Type
+			}
+		}
+		return []any{r.Name, r.Spec.PodName, r.Spec.ServiceAccountName, string(r.Spec.NodeName), r.Spec.SignerName, state,
+			labels.FormatLabels(r.Spec.UnverifiedUserAnnotations)}
 	},
 }

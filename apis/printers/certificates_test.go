@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	certificatesv1 "k8s.io/api/certificates/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
 )
@@ -70,5 +71,28 @@ func TestClusterTrustBundles(t *testing.T) {
 				obj:  &certificatesv1.ClusterTrustBundle{ObjectMeta: objectMeta("roots")},
 				row:  []any{"roots", "<none>"},
 			},
+		})
+}
+
+func TestPodCertificateRequests(t *testing.T) {
+	pcr := func(conds ...string) *certificatesv1.PodCertificateRequest {
+		r := &certificatesv1.PodCertificateRequest{ObjectMeta: objectMeta("pcr-1"), Spec: certificatesv1.PodCertificateRequestSpec{
+			PodName: "web", ServiceAccountName: "default", NodeName: "node-1", SignerName: "example.com/signer",
+			UnverifiedUserAnnotations: map[string]string{"example.com/a": "b"},
+		}}
+		for _, c := range conds {
+			r.Status.Conditions = append(r.Status.Conditions, metav1.Condition{Type: c, Status: metav1.ConditionTrue})
+		}
+		return r
+	}
+	row := func(state string) []any {
+		return []any{"pcr-1", "web", "default", "node-1", "example.com/signer", state, "example.com/a=b"}
+	}
+	testRows(t, schema.GroupResource{Group: "certificates.k8s.io", Resource: "podcertificaterequests"},
+		[]string{"Name", "PodName", "ServiceAccountName", "NodeName", "SignerName", "State", "UnverifiedUserAnnotations (wide)"},
+		[]rowCase{
+			{name: "pending", obj: pcr(), row: row("Pending")},
+			{name: "issued", obj: pcr(certificatesv1.PodCertificateRequestConditionTypeIssued), row: row("Issued")},
+			{name: "denied", obj: pcr(certificatesv1.PodCertificateRequestConditionTypeDenied), row: row("Denied")},
 		})
 }

@@ -72,6 +72,7 @@ var tables = map[schema.GroupResource]rowPrinter{
 
 	{Group: "certificates.k8s.io", Resource: "certificatesigningrequests"}: certificateSigningRequests,
 	{Group: "certificates.k8s.io", Resource: "clustertrustbundles"}:        clusterTrustBundles,
+	{Group: "certificates.k8s.io", Resource: "podcertificaterequests"}:     podCertificateRequests,
 
 	{Group: "admissionregistration.k8s.io", Resource: "mutatingwebhookconfigurations"}:     mutatingWebhookConfigurations,
 	{Group: "admissionregistration.k8s.io", Resource: "validatingwebhookconfigurations"}:   validatingWebhookConfigurations,

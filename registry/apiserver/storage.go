@@ -50,6 +50,7 @@ import (
 	"github.com/kubeshim/kubeshim/registry/batch/job"
 	"github.com/kubeshim/kubeshim/registry/certificates/certificatesigningrequest"
 	"github.com/kubeshim/kubeshim/registry/certificates/clustertrustbundle"
+	"github.com/kubeshim/kubeshim/registry/certificates/podcertificaterequest"
 	"github.com/kubeshim/kubeshim/registry/coordination/lease"
 	"github.com/kubeshim/kubeshim/registry/core/configmap"
 	"github.com/kubeshim/kubeshim/registry/core/endpoints"
@@ -143,7 +144,7 @@ func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions, pod
 			storageclass.Definition(), csidriver.Definition(), csinode.Definition(), volumeattachment.Definition(),
 			csistoragecapacity.Definition(), volumeattributesclass.Definition(),
 		}},
-		{gv: certificatesv1.SchemeGroupVersion, defs: []resource.Definition{clustertrustbundle.Definition()},
+		{gv: certificatesv1.SchemeGroupVersion, defs: []resource.Definition{clustertrustbundle.Definition(), podcertificaterequest.Definition(authz)},
 			custom: []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error){certificatesigningrequest.NewStorage}},
 		{gv: admissionregistrationv1.SchemeGroupVersion, defs: []resource.Definition{
 			validatingwebhookconfiguration.Definition(), mutatingwebhookconfiguration.Definition(),
