@@ -122,7 +122,11 @@ func TestValidatePodCertificateRequestStatusUpdate(t *testing.T) {
 			want: []string{"status.beginRefreshAt: Invalid value: \"" + now.Add(55*time.Minute).UTC().Format(time.RFC3339) + "\": must be at least 10 minutes before status.notAfter"}},
 		{name: "final once issued", old: good, new: denied,
 			want: []string{"status: Invalid value: immutable after PodCertificateRequest is issued, denied, or failed"}},
-		{name: "denied with a chain", new: func() certificatesv1.PodCertificateRequestStatus { s := denied; s.CertificateChain = good.CertificateChain; return s }(),
+		{name: "denied with a chain", new: func() certificatesv1.PodCertificateRequestStatus {
+			s := denied
+			s.CertificateChain = good.CertificateChain
+			return s
+		}(),
 			want: []string{"status: Invalid value: non-condition status fields must be empty when denying or failing the PodCertificateRequest"}},
 		{name: "unknown condition", new: certificatesv1.PodCertificateRequestStatus{Conditions: []metav1.Condition{{Type: "Ready", Status: metav1.ConditionTrue,
 			Reason: "R", LastTransitionTime: metav1.NewTime(now)}}},
