@@ -68,6 +68,7 @@ type Manager struct {
 	nodeName string
 	clock    clock.Clock
 	tokens   *tokenCache
+	certs    *podCertificates
 
 	mu   sync.Mutex
 	pods map[types.UID]*sync.Mutex
@@ -98,6 +99,7 @@ func New(cfg Config) *Manager {
 		nodeName: cfg.NodeName,
 		clock:    c,
 		tokens:   newTokenCache(cfg.Client, c),
+		certs:    newPodCertificates(cfg.Client, c, cfg.NodeName),
 		pods:     map[types.UID]*sync.Mutex{},
 	}
 }
@@ -252,6 +254,7 @@ func (m *Manager) Teardown(ctx context.Context, podUID types.UID) error {
 	}()
 	logger := klog.FromContext(ctx).WithValues("podUID", podUID)
 	m.tokens.forget(podUID)
+	m.certs.forget(podUID)
 	dir := m.podDir(podUID)
 	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
 		return nil

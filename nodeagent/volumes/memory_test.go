@@ -312,24 +312,6 @@ func TestProjectedVolume(t *testing.T) {
 	}
 }
 
-func TestProjectedUnsupportedSources(t *testing.T) {
-	requireRoot(t)
-	ctx := context.Background()
-	env := newTestEnv(t)
-	pod := testPod("1", corev1.Volume{Name: "proj", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
-		Sources: []corev1.VolumeProjection{
-			{PodCertificate: &corev1.PodCertificateProjection{SignerName: "example.com/signer", KeyType: "ED25519", CredentialBundlePath: "creds.pem"}},
-			{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "nope"}}},
-		},
-	}}})
-	t.Cleanup(func() { _ = env.m.Teardown(ctx, pod.UID) })
-	_, err := env.m.Setup(ctx, pod, PodInfo{})
-	want := `MountVolume.SetUp failed for volume "proj" : [podCertificate projections are not supported by kubeshim, configmap "nope" not found]`
-	if err == nil || err.Error() != want {
-		t.Errorf("Setup error = %v, want %q", err, want)
-	}
-}
-
 func TestEmptyDir(t *testing.T) {
 	requireRoot(t)
 	ctx := context.Background()

@@ -68,7 +68,7 @@ func (m *Manager) setupProjected(ctx context.Context, pod *corev1.Pod, name stri
 			payload[k] = v
 		}
 	}
-	for _, s := range src.Sources {
+	for i, s := range src.Sources {
 		switch {
 		case s.ConfigMap != nil:
 			optional := isTrue(s.ConfigMap.Optional)
@@ -115,7 +115,25 @@ func (m *Manager) setupProjected(ctx context.Context, pod *corev1.Pod, name stri
 			}
 			payload[s.ClusterTrustBundle.Path] = file{data: anchors, mode: mode}
 		case s.PodCertificate != nil:
-			errs = append(errs, errors.New("podCertificate projections are not supported by kubeshim"))
+			pc := s.PodCertificate
+			key, chain, err := m.certs.get(ctx, pod, name, i, pc)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			mode := defaultMode
+			if fsGroup(pod) != nil {
+				mode = 0o600
+			}
+			if pc.CredentialBundlePath != "" {
+				payload[pc.CredentialBundlePath] = file{data: append(append([]byte{}, key...), chain...), mode: mode}
+			}
+			if pc.KeyPath != "" {
+				payload[pc.KeyPath] = file{data: key, mode: mode}
+			}
+			if pc.CertificateChainPath != "" {
+				payload[pc.CertificateChainPath] = file{data: chain, mode: mode}
+			}
 		}
 	}
 	if err := utilerrors.NewAggregate(errs); err != nil {
