@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the images the tests and the conformance run use (busybox, agnhost,
-# nginx, nonewprivs, glibc-dns-testing from test/images/*.yaml, and the pause image) without a
+# nginx, nonewprivs, glibc-dns-testing, nautilus, kitten from test/images/*.yaml,
+# and the pause image) without a
 # registry, and imports them into containerd.
 #
 #   hack/test-images.sh [--no-import] [--force]
@@ -84,6 +85,17 @@ build_agnhost() {
   install -p -m 0644 "$kube/test/images/agnhost/porter/localhost.crt" "$kube/test/images/agnhost/porter/localhost.key" "$dir/"
 }
 
+# copy_update_demo copies upstream's html files of the Update Demo images
+# (nautilus, kitten: agnhost serving them) for their specs.
+copy_update_demo() {
+  local kube name
+  kube=$(cd conformance && go list -m -f '{{.Dir}}' k8s.io/kubernetes)
+  for name in nautilus kitten; do
+    mkdir -p "$OUT/$name"
+    install -p -m 0644 "$kube/test/images/$name/html/data.json" "$kube/test/images/$name/html/$name.jpg" "$OUT/$name/"
+  done
+}
+
 # build_nonewprivs builds upstream's nnp (it prints its effective uid) from
 # the conformance module.
 build_nonewprivs() {
@@ -120,10 +132,14 @@ build_image nginx /usr/sbin/nginx /bin/busybox
 build_nonewprivs
 build_image nonewprivs "$OUT/nonewprivs/nnp" /bin/busybox
 build_image glibc-dns-testing /usr/bin/dig /bin/busybox
+copy_update_demo
+build_image nautilus "$OUT/agnhost/agnhost"
+build_image kitten "$OUT/agnhost/agnhost"
 
 if [[ $import == false ]]; then
   exit 0
 fi
 flags=(--containerd-address "$ADDRESS" --namespace "$NAMESPACE")
-"$KUBESHIM" image import "${flags[@]}" "$OUT/busybox.tar" "$OUT/agnhost.tar" "$OUT/nginx.tar" "$OUT/nonewprivs.tar" "$OUT/glibc-dns-testing.tar"
+"$KUBESHIM" image import "${flags[@]}" "$OUT/busybox.tar" "$OUT/agnhost.tar" "$OUT/nginx.tar" "$OUT/nonewprivs.tar" "$OUT/glibc-dns-testing.tar" \
+  "$OUT/nautilus.tar" "$OUT/kitten.tar"
 "$KUBESHIM" image ensure-pause "${flags[@]}" --pause-binary "$PAUSE"
