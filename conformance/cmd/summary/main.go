@@ -9,7 +9,13 @@
 // checks the cluster) counts as failed, since it fails every spec after it;
 // focused specs that never ran (after an interrupt) are reported apart.
 //
-// Usage: go run ./cmd/summary [-v] REPORT.json
+// With -markdown REASONS it prints, instead, the result as Markdown for
+// docs/: the counts, then one line per failed test with its reason, taken
+// from REASONS (lines "substring<TAB>reason": the first line whose
+// substring is in the test's name gives the reason) or, for a failure not
+// explained there, the failure message's first line.
+//
+// Usage: go run ./cmd/summary [-v] [-markdown REASONS] REPORT.json
 package main
 
 import (
@@ -24,14 +30,19 @@ import (
 
 func main() {
 	verbose := flag.Bool("v", false, "print the whole failure message and the reason of every skip")
+	reasons := flag.String("markdown", "", "print Markdown, with the reasons of failures from this file")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: summary [-v] REPORT.json")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: summary [-v] [-markdown REASONS] REPORT.json")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	if flag.NArg() != 1 {
 		flag.Usage()
 		os.Exit(2)
+	}
+	run := run
+	if *reasons != "" {
+		run = func(path string, _ bool) error { return markdown(path, *reasons) }
 	}
 	if err := run(flag.Arg(0), *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "summary:", err)
