@@ -68,6 +68,13 @@ func (m *Manager) setupProjected(ctx context.Context, pod *corev1.Pod, name stri
 			payload[k] = v
 		}
 	}
+	// Tokens, trust bundles and pod certificates are not readable by others
+	// when the pod has an fsGroup (upstream: also with a user); the
+	// ownership change then adds group read.
+	credentialMode := defaultMode
+	if fsGroup(pod) != nil {
+		credentialMode = 0o600
+	}
 	for i, s := range src.Sources {
 		switch {
 		case s.ConfigMap != nil:
@@ -95,25 +102,14 @@ func (m *Manager) setupProjected(ctx context.Context, pod *corev1.Pod, name stri
 				errs = append(errs, err)
 				continue
 			}
-			// With fsGroup the token must not be readable by others; the
-			// ownership change then adds group read.
-			mode := defaultMode
-			if fsGroup(pod) != nil {
-				mode = 0o600
-			}
-			payload[tp.Path] = file{data: []byte(token), mode: mode}
+			payload[tp.Path] = file{data: []byte(token), mode: credentialMode}
 		case s.ClusterTrustBundle != nil:
 			anchors, err := m.clusterTrustBundle(ctx, s.ClusterTrustBundle)
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			// As for tokens: with fsGroup, not readable by others.
-			mode := defaultMode
-			if fsGroup(pod) != nil {
-				mode = 0o600
-			}
-			payload[s.ClusterTrustBundle.Path] = file{data: anchors, mode: mode}
+			payload[s.ClusterTrustBundle.Path] = file{data: anchors, mode: credentialMode}
 		case s.PodCertificate != nil:
 			pc := s.PodCertificate
 			key, chain, err := m.certs.get(ctx, pod, name, i, pc)
@@ -121,18 +117,14 @@ func (m *Manager) setupProjected(ctx context.Context, pod *corev1.Pod, name stri
 				errs = append(errs, err)
 				continue
 			}
-			mode := defaultMode
-			if fsGroup(pod) != nil {
-				mode = 0o600
-			}
 			if pc.CredentialBundlePath != "" {
-				payload[pc.CredentialBundlePath] = file{data: append(append([]byte{}, key...), chain...), mode: mode}
+				payload[pc.CredentialBundlePath] = file{data: append(append([]byte{}, key...), chain...), mode: credentialMode}
 			}
 			if pc.KeyPath != "" {
-				payload[pc.KeyPath] = file{data: key, mode: mode}
+				payload[pc.KeyPath] = file{data: key, mode: credentialMode}
 			}
 			if pc.CertificateChainPath != "" {
-				payload[pc.CertificateChainPath] = file{data: chain, mode: mode}
+				payload[pc.CertificateChainPath] = file{data: chain, mode: credentialMode}
 			}
 		}
 	}

@@ -2,12 +2,6 @@ package apiserver
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"strings"
 	"testing"
 
@@ -26,18 +20,10 @@ func TestCertificateSigningRequestApproval(t *testing.T) {
 	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
 	csrs := client.CertificatesV1().CertificateSigningRequests()
 
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "someone"}}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	csr, err := csrs.Create(ctx, &certificatesv1.CertificateSigningRequest{
 		ObjectMeta: metav1.ObjectMeta{Name: "someone"},
 		Spec: certificatesv1.CertificateSigningRequestSpec{
-			Request:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}),
+			Request:    csrPEM(t, newKey(t), "someone"),
 			SignerName: "example.com/signer",
 			Usages:     []certificatesv1.KeyUsage{certificatesv1.UsageClientAuth},
 			Username:   "claimed-to-be-root",
@@ -93,19 +79,12 @@ func TestCertificateSigningRequestFieldSelector(t *testing.T) {
 	ctx := context.Background()
 	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
 	csrs := client.CertificatesV1().CertificateSigningRequests()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "fs"}}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	request := csrPEM(t, newKey(t), "fs")
 	for name, signer := range map[string]string{"fs-a": "example.com/a", "fs-b": "example.com/b"} {
 		_, err := csrs.Create(ctx, &certificatesv1.CertificateSigningRequest{
 			ObjectMeta: metav1.ObjectMeta{Name: name},
 			Spec: certificatesv1.CertificateSigningRequestSpec{
-				Request:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}),
+				Request:    request,
 				SignerName: signer,
 				Usages:     []certificatesv1.KeyUsage{certificatesv1.UsageClientAuth},
 			},

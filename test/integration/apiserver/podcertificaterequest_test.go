@@ -2,13 +2,8 @@ package apiserver
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -33,10 +28,7 @@ func TestPodCertificateRequests(t *testing.T) {
 	ns := framework.Namespace(t, client)
 	pcrs := client.CertificatesV1().PodCertificateRequests(ns)
 
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := newKey(t)
 	stub, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{}, key)
 	if err != nil {
 		t.Fatal(err)
@@ -58,16 +50,11 @@ func TestPodCertificateRequests(t *testing.T) {
 
 	// The signer's answer: a certificate for the requested key.
 	now := time.Now().Truncate(time.Second)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "web"}, NotBefore: now, NotAfter: now.Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	issued := created.DeepCopy()
 	issued.Status = certificatesv1.PodCertificateRequestStatus{
 		Conditions: []metav1.Condition{{Type: certificatesv1.PodCertificateRequestConditionTypeIssued, Status: metav1.ConditionTrue,
 			Reason: "Issued", Message: "issued by the test", LastTransitionTime: metav1.NewTime(now)}},
-		CertificateChain: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		CertificateChain: selfSignedPEM(t, key, "web", false, now, time.Hour),
 		NotBefore:        ptr.To(metav1.NewTime(now)),
 		NotAfter:         ptr.To(metav1.NewTime(now.Add(time.Hour))),
 		BeginRefreshAt:   ptr.To(metav1.NewTime(now.Add(30 * time.Minute))),
