@@ -442,6 +442,12 @@ func (r *Runtime) watch(ctx context.Context, c containerd.Container, task contai
 	code, exitedAt, _ := st.Result()
 	cio.waitDrained(2 * time.Second)
 	cio.log.CloseStreams()
+	r.mu.Lock()
+	hook := r.beforeRecordExit
+	r.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	r.recordExit(ctx, c, int32(code), exitedAt)
 	if _, err := task.Delete(ctx); err != nil && !errdefs.IsNotFound(err) {
 		logger(ctx).Error(err, "Deleting exited task", "containerID", c.ID())

@@ -70,6 +70,10 @@ type Runtime struct {
 
 	// Exits receives the ID of every container whose task exits.
 	exits chan string
+
+	// beforeRecordExit, when set (by tests, under mu), runs between a
+	// task's exit and the watcher's record of it.
+	beforeRecordExit func()
 }
 
 // New connects to containerd.
@@ -219,7 +223,14 @@ func (r *Runtime) inspect(ctx context.Context, c containerd.Container) (*Info, e
 	case containerd.Running, containerd.Paused, containerd.Pausing:
 		info.State = "running"
 	case containerd.Stopped:
-		// Exited, and watch has not recorded it yet.
+		// Exited, and watch has not recorded it yet. It will in a moment
+		// (once the output is drained: at most 2 s), with what the status
+		// must carry: the termination message, OOMKilled. A status written
+		// without them would be the pod's last (a pod that succeeds is
+		// final), so wait for the record first.
+		if recorded := r.awaitExitRecord(ctx, c, info); recorded != nil {
+			return recorded, nil
+		}
 		info.State = "exited"
 		info.ExitCode = int32(st.ExitStatus)
 		info.FinishedAt = st.ExitTime
@@ -233,6 +244,30 @@ func (r *Runtime) inspect(ctx context.Context, c containerd.Container) (*Info, e
 		info.State = "unknown"
 	}
 	return info, nil
+}
+
+// awaitExitRecord rereads the labels of a container whose task has stopped
+// until the exit watcher has recorded the exit, for up to 3 s; nil if it
+// has not by then (the caller reports the task's status).
+func (r *Runtime) awaitExitRecord(ctx context.Context, c containerd.Container, info *Info) *Info {
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(10 * time.Millisecond):
+		}
+		labels, err := c.Labels(ctx)
+		if err != nil {
+			return nil
+		}
+		got := *info
+		got.Labels = labels
+		if recordedExit(&got) {
+			return &got
+		}
+	}
+	return nil
 }
 
 // taskGone reports a container whose task is not there (or no longer

@@ -528,6 +528,46 @@ func TestRuntime(t *testing.T) {
 		}
 	})
 
+	t.Run("inspect before the exit is recorded", func(t *testing.T) {
+		// An inspect between a task's exit and its record waits for the
+		// record: a status without the termination message would be the
+		// last of a pod that succeeds.
+		msgFile := filepath.Join(t.TempDir(), "termination-log")
+		if err := os.WriteFile(msgFile, nil, 0o666); err != nil {
+			t.Fatal(err)
+		}
+		setHook := func(f func()) {
+			e.rt.mu.Lock()
+			e.rt.beforeRecordExit = f
+			e.rt.mu.Unlock()
+		}
+		setHook(func() { time.Sleep(time.Second) })
+		t.Cleanup(func() { setHook(nil) })
+		id, err := e.rt.CreateContainer(ctx, &ContainerConfig{
+			SandboxID: sbID, PodUID: e.podUID, PodName: "p", PodNamespace: "default",
+			Name: "message", Image: busyboxImage,
+			Command:     []string{"sh", "-c", "echo -n OK > /dev/termination-log"},
+			HostNetwork: true, SandboxPid: pid,
+			Mounts:                     []specs.Mount{{Destination: "/dev/termination-log", Type: "bind", Source: msgFile, Options: []string{"rbind", "rw"}}},
+			LogPath:                    filepath.Join(e.config.LogDir, "message.log"),
+			TerminationMessageHostPath: msgFile,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.rt.StartContainer(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		var info *Info
+		pollUntil(30*time.Second, func() bool {
+			info, err = e.rt.Inspect(ctx, id)
+			return err == nil && info.State == "exited"
+		})
+		if info == nil || info.State != "exited" || info.Message != "OK" {
+			t.Errorf("inspect after the exit: %+v, want exited with message OK", info)
+		}
+	})
+
 	t.Run("own network namespace", func(t *testing.T) {
 		sb2, ns2, pid2 := e.sandbox(t, "p2", false)
 		if want := filepath.Join(e.config.StateDir, "netns", sb2); ns2 != want {
