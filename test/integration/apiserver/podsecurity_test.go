@@ -5,11 +5,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
 	"github.com/kubeshim/kubeshim/test/integration/framework"
@@ -62,20 +64,49 @@ func TestPodSecurityAdmission(t *testing.T) {
 		t.Fatalf("privileged pod in an unlabeled namespace: %v", err)
 	}
 	// Labelling the namespace restricted warns about the pod already there.
-	nsObj, err := client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
+	// The check lists the namespace's pods from the server's informer,
+	// which may not have the new pod yet: until the warning comes, the
+	// label is taken off and put on again.
+	label := func(level string) []string {
+		t.Helper()
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			nsObj, err := client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			nsObj.Labels["pod-security.kubernetes.io/enforce"] = level
+			w.take()
+			_, err = client.CoreV1().Namespaces().Update(ctx, nsObj, metav1.UpdateOptions{})
+			return err
+		})
+		if err != nil {
+			t.Fatalf("label the namespace %s: %v", level, err)
+		}
+		return w.take()
 	}
-	nsObj.Labels["pod-security.kubernetes.io/enforce"] = "restricted"
-	w.take()
-	if _, err := client.CoreV1().Namespaces().Update(ctx, nsObj, metav1.UpdateOptions{}); err != nil {
-		t.Fatalf("label the namespace: %v", err)
+	want := `existing pods in namespace "` + ns + `" violate the new PodSecurity enforce level "restricted:latest"`
+	var got string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if got = strings.Join(label("restricted"), "\n"); strings.Contains(got, want) {
+			break
+		}
+		label("privileged")
 	}
-	if got := strings.Join(w.take(), "\n"); !strings.Contains(got, `existing pods in namespace "`+ns+`" violate the new PodSecurity enforce level "restricted:latest"`) {
-		t.Errorf("warnings on labelling the namespace: %q", got)
+	if !strings.Contains(got, want) {
+		t.Errorf("warnings on labelling the namespace: %q, want %q", got, want)
 	}
-	// Now a privileged pod is refused with upstream's 403...
-	_, err = pods.Create(ctx, privileged("after"), metav1.CreateOptions{})
+	// Now a privileged pod is refused with upstream's 403, once the
+	// server's namespace informer has the label (as upstream's, admission
+	// reads namespaces from it).
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if _, err = pods.Create(ctx, privileged("after"), metav1.CreateOptions{}); err != nil {
+			break
+		}
+		if err := pods.Delete(ctx, "after", metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), `pods "after" is forbidden: violates PodSecurity "restricted:latest": privileged (container "c" must not set securityContext.privileged=true)`) {
 		t.Errorf("privileged pod in a restricted namespace: err = %v, want 403 violates PodSecurity", err)
 	}
