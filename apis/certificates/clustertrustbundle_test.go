@@ -1,48 +1,19 @@
 package certificates
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"strings"
 	"testing"
-	"time"
 
 	certificatesv1 "k8s.io/api/certificates/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubeshim/kubeshim/apis/internal/fielderrors"
+	"github.com/kubeshim/kubeshim/test/certs"
 )
 
-// certPEM makes a self-signed certificate, a CA when ca is set.
-func certPEM(t *testing.T, cn string, ca bool) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             time.Now(),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  ca,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-}
-
 func TestValidateClusterTrustBundle(t *testing.T) {
-	root, other, leaf := certPEM(t, "root", true), certPEM(t, "other", true), certPEM(t, "leaf", false)
+	root, other := certs.CAPEM(t, "root"), certs.CAPEM(t, "other")
+	leaf := certs.SelfSignedPEM(t, certs.NewKey(t), certs.Cert{CommonName: "leaf"})
 	bundle := func(name, signer, pems string) *certificatesv1.ClusterTrustBundle {
 		return &certificatesv1.ClusterTrustBundle{ObjectMeta: metav1.ObjectMeta{Name: name},
 			Spec: certificatesv1.ClusterTrustBundleSpec{SignerName: signer, TrustBundle: pems}}
@@ -79,7 +50,7 @@ func TestValidateClusterTrustBundle(t *testing.T) {
 }
 
 func TestValidateClusterTrustBundleUpdate(t *testing.T) {
-	root := certPEM(t, "root", true)
+	root := certs.CAPEM(t, "root")
 	old := &certificatesv1.ClusterTrustBundle{ObjectMeta: metav1.ObjectMeta{Name: "example.com:signer:roots", ResourceVersion: "1"},
 		Spec: certificatesv1.ClusterTrustBundleSpec{SignerName: "example.com/signer", TrustBundle: root}}
 	b := old.DeepCopy()

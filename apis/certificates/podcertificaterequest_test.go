@@ -2,12 +2,6 @@ package certificates
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"testing"
 	"time"
 
@@ -16,37 +10,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kubeshim/kubeshim/apis/internal/fielderrors"
+	"github.com/kubeshim/kubeshim/test/certs"
 )
-
-func newKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func stubRequest(t *testing.T, key *ecdsa.PrivateKey) []byte {
-	t.Helper()
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return der
-}
-
-// leafFor issues a self-signed certificate for key's public key.
-func leafFor(t *testing.T, key *ecdsa.PrivateKey, notBefore time.Time, lifetime time.Duration) string {
-	t.Helper()
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "pod"},
-		NotBefore: notBefore, NotAfter: notBefore.Add(lifetime)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-}
 
 func testPCR(t *testing.T, key *ecdsa.PrivateKey) *certificatesv1.PodCertificateRequest {
 	return &certificatesv1.PodCertificateRequest{
@@ -54,13 +19,13 @@ func testPCR(t *testing.T, key *ecdsa.PrivateKey) *certificatesv1.PodCertificate
 		Spec: certificatesv1.PodCertificateRequestSpec{
 			SignerName: "example.com/signer", PodName: "web", PodUID: "pod-uid", ServiceAccountName: "default",
 			ServiceAccountUID: "sa-uid", NodeName: "node-1", NodeUID: "node-uid",
-			MaxExpirationSeconds: ptr.To[int32](86400), StubPKCS10Request: stubRequest(t, key),
+			MaxExpirationSeconds: ptr.To[int32](86400), StubPKCS10Request: certs.RequestDER(t, key, ""),
 		},
 	}
 }
 
 func TestValidatePodCertificateRequest(t *testing.T) {
-	key := newKey(t)
+	key := certs.NewKey(t)
 	for _, tc := range []struct {
 		name   string
 		mutate func(*certificatesv1.PodCertificateRequest)
@@ -92,8 +57,12 @@ func TestValidatePodCertificateRequest(t *testing.T) {
 }
 
 func TestValidatePodCertificateRequestStatusUpdate(t *testing.T) {
-	key, other := newKey(t), newKey(t)
+	key, other := certs.NewKey(t), certs.NewKey(t)
 	now := time.Now().Truncate(time.Second)
+	// leafFor is a certificate for key's public key, self-signed.
+	leafFor := func(key *ecdsa.PrivateKey, lifetime time.Duration) string {
+		return certs.SelfSignedPEM(t, key, certs.Cert{CommonName: "pod", NotBefore: now, Lifetime: lifetime})
+	}
 	issued := func(chain string, notBefore time.Time, lifetime, refresh time.Duration) certificatesv1.PodCertificateRequestStatus {
 		return certificatesv1.PodCertificateRequestStatus{
 			Conditions: []metav1.Condition{{Type: certificatesv1.PodCertificateRequestConditionTypeIssued, Status: metav1.ConditionTrue,
@@ -106,7 +75,7 @@ func TestValidatePodCertificateRequestStatusUpdate(t *testing.T) {
 	}
 	denied := certificatesv1.PodCertificateRequestStatus{Conditions: []metav1.Condition{{Type: certificatesv1.PodCertificateRequestConditionTypeDenied,
 		Status: metav1.ConditionTrue, Reason: "No", Message: "no", LastTransitionTime: metav1.NewTime(now)}}}
-	good := issued(leafFor(t, key, now, time.Hour), now, time.Hour, 30*time.Minute)
+	good := issued(leafFor(key, time.Hour), now, time.Hour, 30*time.Minute)
 	for _, tc := range []struct {
 		name     string
 		old, new certificatesv1.PodCertificateRequestStatus
@@ -115,10 +84,10 @@ func TestValidatePodCertificateRequestStatusUpdate(t *testing.T) {
 		{name: "issued", new: good},
 		{name: "denied", new: denied},
 		// The chain is in the message; the check is below.
-		{name: "issued to another key", new: issued(leafFor(t, other, now, time.Hour), now, time.Hour, 30*time.Minute)},
-		{name: "shorter than an hour", new: issued(leafFor(t, key, now, 30*time.Minute), now, 30*time.Minute, 15*time.Minute),
+		{name: "issued to another key", new: issued(leafFor(other, time.Hour), now, time.Hour, 30*time.Minute)},
+		{name: "shorter than an hour", new: issued(leafFor(key, 30*time.Minute), now, 30*time.Minute, 15*time.Minute),
 			want: []string{`status.certificateChain: Invalid value: 1800000000000: leaf certificate lifetime must be >= 1 hour`}},
-		{name: "refresh too late", new: issued(leafFor(t, key, now, time.Hour), now, time.Hour, 55*time.Minute),
+		{name: "refresh too late", new: issued(leafFor(key, time.Hour), now, time.Hour, 55*time.Minute),
 			want: []string{"status.beginRefreshAt: Invalid value: \"" + now.Add(55*time.Minute).UTC().Format(time.RFC3339) + "\": must be at least 10 minutes before status.notAfter"}},
 		{name: "final once issued", old: good, new: denied,
 			want: []string{"status: Invalid value: immutable after PodCertificateRequest is issued, denied, or failed"}},

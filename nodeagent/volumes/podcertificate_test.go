@@ -3,12 +3,9 @@ package volumes
 import (
 	"context"
 	"crypto"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +16,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/kubeshim/kubeshim/test/certs"
 )
 
 // issue answers a request as a signer would: a certificate for the key of
@@ -35,19 +34,11 @@ func issue(t *testing.T, env *testEnv, name string, refresh time.Duration) {
 	if err != nil || csr.CheckSignature() != nil {
 		t.Fatalf("stub request: %v", err)
 	}
-	signer, _, err := newKeyAndStub("ECDSAP256")
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := env.clock.Now()
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: pcr.Spec.PodName}, NotBefore: now, NotAfter: now.Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, csr.PublicKey, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert := certs.IssuePEM(t, certs.Cert{CommonName: pcr.Spec.PodName, NotBefore: now, Lifetime: time.Hour}, csr.PublicKey, certs.NewKey(t))
 	pcr.Status = certificatesv1.PodCertificateRequestStatus{
 		Conditions:       []metav1.Condition{{Type: certificatesv1.PodCertificateRequestConditionTypeIssued, Status: metav1.ConditionTrue}},
-		CertificateChain: "text before\n" + string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		CertificateChain: "text before\n" + cert,
 		BeginRefreshAt:   &metav1.Time{Time: now.Add(refresh)},
 	}
 	if _, err := pcrs.UpdateStatus(ctx, pcr, metav1.UpdateOptions{}); err != nil {

@@ -3,7 +3,6 @@ package apiserver
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	certificatesv1 "k8s.io/api/certificates/v1"
@@ -11,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubeshim/kubeshim/test/certs"
 	"github.com/kubeshim/kubeshim/test/integration/framework"
 )
 
@@ -18,7 +18,7 @@ func TestClusterTrustBundles(t *testing.T) {
 	ctx := context.Background()
 	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
 	ctbs := client.CertificatesV1().ClusterTrustBundles()
-	root := selfSignedPEM(t, newKey(t), "root", true, time.Now(), time.Hour)
+	root := certs.CAPEM(t, "root")
 	create := func(name, signer, bundle string) error {
 		_, err := ctbs.Create(ctx, &certificatesv1.ClusterTrustBundle{ObjectMeta: metav1.ObjectMeta{Name: name},
 			Spec: certificatesv1.ClusterTrustBundleSpec{SignerName: signer, TrustBundle: bundle}}, metav1.CreateOptions{})

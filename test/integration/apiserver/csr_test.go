@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubeshim/kubeshim/test/certs"
 	"github.com/kubeshim/kubeshim/test/integration/framework"
 )
 
@@ -23,7 +24,7 @@ func TestCertificateSigningRequestApproval(t *testing.T) {
 	csr, err := csrs.Create(ctx, &certificatesv1.CertificateSigningRequest{
 		ObjectMeta: metav1.ObjectMeta{Name: "someone"},
 		Spec: certificatesv1.CertificateSigningRequestSpec{
-			Request:    csrPEM(t, newKey(t), "someone"),
+			Request:    certs.RequestPEM(t, certs.NewKey(t), "someone"),
 			SignerName: "example.com/signer",
 			Usages:     []certificatesv1.KeyUsage{certificatesv1.UsageClientAuth},
 			Username:   "claimed-to-be-root",
@@ -79,7 +80,7 @@ func TestCertificateSigningRequestFieldSelector(t *testing.T) {
 	ctx := context.Background()
 	client := kubernetes.NewForConfigOrDie(framework.Shared(t))
 	csrs := client.CertificatesV1().CertificateSigningRequests()
-	request := csrPEM(t, newKey(t), "fs")
+	request := certs.RequestPEM(t, certs.NewKey(t), "fs")
 	for name, signer := range map[string]string{"fs-a": "example.com/a", "fs-b": "example.com/b"} {
 		_, err := csrs.Create(ctx, &certificatesv1.CertificateSigningRequest{
 			ObjectMeta: metav1.ObjectMeta{Name: name},

@@ -2,8 +2,6 @@ package apiserver
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/x509"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
+	"github.com/kubeshim/kubeshim/test/certs"
 	"github.com/kubeshim/kubeshim/test/integration/framework"
 )
 
@@ -28,15 +27,11 @@ func TestPodCertificateRequests(t *testing.T) {
 	ns := framework.Namespace(t, client)
 	pcrs := client.CertificatesV1().PodCertificateRequests(ns)
 
-	key := newKey(t)
-	stub, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := certs.NewKey(t)
 	req := &certificatesv1.PodCertificateRequest{ObjectMeta: metav1.ObjectMeta{Name: "pcr"}, Spec: certificatesv1.PodCertificateRequestSpec{
 		SignerName: "pcr.example.com/signer", PodName: "web", PodUID: "pod-uid", ServiceAccountName: "default",
 		ServiceAccountUID: "sa-uid", NodeName: "node-1", NodeUID: "node-uid",
-		MaxExpirationSeconds: ptr.To[int32](86400), StubPKCS10Request: stub,
+		MaxExpirationSeconds: ptr.To[int32](86400), StubPKCS10Request: certs.RequestDER(t, key, ""),
 	}}
 	bad := req.DeepCopy()
 	bad.Name, bad.Spec.MaxExpirationSeconds = "bad", ptr.To[int32](60)
@@ -54,7 +49,7 @@ func TestPodCertificateRequests(t *testing.T) {
 	issued.Status = certificatesv1.PodCertificateRequestStatus{
 		Conditions: []metav1.Condition{{Type: certificatesv1.PodCertificateRequestConditionTypeIssued, Status: metav1.ConditionTrue,
 			Reason: "Issued", Message: "issued by the test", LastTransitionTime: metav1.NewTime(now)}},
-		CertificateChain: selfSignedPEM(t, key, "web", false, now, time.Hour),
+		CertificateChain: certs.SelfSignedPEM(t, key, certs.Cert{CommonName: "web", NotBefore: now, Lifetime: time.Hour}),
 		NotBefore:        ptr.To(metav1.NewTime(now)),
 		NotAfter:         ptr.To(metav1.NewTime(now.Add(time.Hour))),
 		BeginRefreshAt:   ptr.To(metav1.NewTime(now.Add(30 * time.Minute))),
