@@ -166,7 +166,8 @@ func (o *Options) Validate() error {
 		_, err := o.simulatedConfig(nil)
 		return err
 	}
-	if _, err := sysctl.NewAllowlist(o.AllowedUnsafeSysctls); err != nil {
+	// New builds the allowlist; this only checks the patterns.
+	if err := sysctl.CheckUnsafe(o.AllowedUnsafeSysctls); err != nil {
 		return fmt.Errorf("--allowed-unsafe-sysctls: %w", err)
 	}
 	if _, err := os.Stat(o.PauseBinary); err != nil {

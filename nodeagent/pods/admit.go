@@ -11,14 +11,8 @@ import (
 // the reason and message upstream gives (nil: the pod may run).
 func (m *Manager) admit(pod *corev1.Pod) *rejection {
 	if sc := pod.Spec.SecurityContext; sc != nil && len(sc.Sysctls) > 0 {
-		allow := m.config.Sysctls
-		if allow == nil {
-			var err error
-			if allow, err = sysctl.NewAllowlist(nil); err != nil {
-				return &rejection{reason: sysctl.ForbiddenReason, message: err.Error()}
-			}
-		}
-		if msg := allow.Admit(pod); msg != "" {
+		// Sysctls is never nil: New defaults it to the safe ones.
+		if msg := m.config.Sysctls.Admit(pod); msg != "" {
 			return &rejection{reason: sysctl.ForbiddenReason, message: msg}
 		}
 	}

@@ -51,7 +51,7 @@ type Config struct {
 	// Allocatable is the node's allocatable resources.
 	Allocatable func() corev1.ResourceList
 	// Sysctls are the sysctls pods may set; a pod asking for another is
-	// rejected. Nil allows only pods without sysctls.
+	// rejected. Nil means the safe sysctls alone (sysctl.Safe).
 	Sysctls *sysctl.Allowlist
 	// Resync is how often every pod is synced even without changes (volume
 	// contents, probes' effects, status).
@@ -108,6 +108,9 @@ func New(config Config) *Manager {
 	}
 	if config.ResolvConf == "" {
 		config.ResolvConf = "/etc/resolv.conf"
+	}
+	if config.Sysctls == nil {
+		config.Sysctls = sysctl.Safe()
 	}
 	factory := informers.NewSharedInformerFactoryWithOptions(config.Client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {

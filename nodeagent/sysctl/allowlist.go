@@ -44,10 +44,9 @@ type Allowlist struct {
 func NewAllowlist(unsafe []string) (*Allowlist, error) {
 	a := &Allowlist{names: map[string]utilsysctl.Namespace{}, prefixes: map[string]utilsysctl.Namespace{}}
 	for _, p := range append(append([]string{}, safe...), unsafe...) {
-		p = utilsysctl.NormalizeName(p)
-		ns, sysctlOrPrefix, prefixed := utilsysctl.GetNamespace(p)
-		if ns == utilsysctl.UnknownNamespace {
-			return nil, fmt.Errorf("the sysctls %q are not known to be namespaced", sysctlOrPrefix)
+		ns, sysctlOrPrefix, prefixed, err := parse(p)
+		if err != nil {
+			return nil, err
 		}
 		if prefixed {
 			a.prefixes[sysctlOrPrefix] = ns
@@ -56,6 +55,39 @@ func NewAllowlist(unsafe []string) (*Allowlist, error) {
 		}
 	}
 	return a, nil
+}
+
+// Safe returns the safe sysctls alone: the allowlist of a node without
+// unsafe patterns. It panics only if the fixed safe list held a sysctl not
+// known to be namespaced, which TestSafe rules out.
+func Safe() *Allowlist {
+	a, err := NewAllowlist(nil)
+	if err != nil {
+		panic(fmt.Sprintf("sysctl: the safe sysctls: %v", err))
+	}
+	return a
+}
+
+// CheckUnsafe returns the error NewAllowlist would return for these unsafe
+// patterns, without building the allowlist: it validates the flag, and the
+// agent builds the allowlist once, later.
+func CheckUnsafe(unsafe []string) error {
+	for _, p := range unsafe {
+		if _, _, _, err := parse(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parse returns the namespace of a pattern, the sysctl name or prefix it
+// stands for, and whether it is a prefix.
+func parse(pattern string) (ns utilsysctl.Namespace, sysctlOrPrefix string, prefixed bool, err error) {
+	ns, sysctlOrPrefix, prefixed = utilsysctl.GetNamespace(utilsysctl.NormalizeName(pattern))
+	if ns == utilsysctl.UnknownNamespace {
+		return ns, "", false, fmt.Errorf("the sysctls %q are not known to be namespaced", sysctlOrPrefix)
+	}
+	return ns, sysctlOrPrefix, prefixed, nil
 }
 
 // Admit returns why the pod may not run here, "" when it may. The message is

@@ -40,10 +40,52 @@ func TestAdmit(t *testing.T) {
 	}
 }
 
-func TestNewAllowlistRefusesNodeSysctls(t *testing.T) {
-	_, err := NewAllowlist([]string{"vm.swappiness"})
-	if err == nil || err.Error() != `the sysctls "vm.swappiness" are not known to be namespaced` {
-		t.Errorf("err = %v", err)
+// TestUnsafePatterns: NewAllowlist refuses a sysctl of the node's own, and
+// CheckUnsafe, which validates the flag, says the same of the same patterns.
+func TestUnsafePatterns(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		unsafe  []string
+		wantErr string
+	}{
+		{name: "none"},
+		{name: "namespaced name and prefix", unsafe: []string{"kernel.msg*", "net/core/somaxconn"}},
+		{name: "node's own", unsafe: []string{"net.core.somaxconn", "vm.swappiness"},
+			wantErr: `the sysctls "vm.swappiness" are not known to be namespaced`},
+		{name: "node's own prefix", unsafe: []string{"vm.*"},
+			wantErr: `the sysctls "vm." are not known to be namespaced`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := NewAllowlist(tc.unsafe)
+			if got := errString(err); got != tc.wantErr {
+				t.Errorf("NewAllowlist: err = %q, want %q", got, tc.wantErr)
+			}
+			if got := errString(CheckUnsafe(tc.unsafe)); got != tc.wantErr {
+				t.Errorf("CheckUnsafe: err = %q, want %q", got, tc.wantErr)
+			}
+		})
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// TestSafe: the default allowlist admits every safe sysctl, and nothing else.
+func TestSafe(t *testing.T) {
+	a := Safe()
+	for _, name := range safe {
+		pod := &corev1.Pod{Spec: corev1.PodSpec{SecurityContext: &corev1.PodSecurityContext{Sysctls: []corev1.Sysctl{{Name: name, Value: "1"}}}}}
+		if msg := a.Admit(pod); msg != "" {
+			t.Errorf("%s: %s", name, msg)
+		}
+	}
+	unsafe := &corev1.Pod{Spec: corev1.PodSpec{SecurityContext: &corev1.PodSecurityContext{Sysctls: []corev1.Sysctl{{Name: "net.core.somaxconn", Value: "1"}}}}}
+	if got, want := a.Admit(unsafe), `forbidden sysctl: "net.core.somaxconn" not allowlisted`; got != want {
+		t.Errorf("unsafe sysctl: Admit = %q, want %q", got, want)
 	}
 }
 
