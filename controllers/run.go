@@ -38,6 +38,7 @@ import (
 	"github.com/kubeshim/kubeshim/controllers/tainteviction"
 	"github.com/kubeshim/kubeshim/controllers/ttlafterfinished"
 	"github.com/kubeshim/kubeshim/controllers/vacprotection"
+	"github.com/kubeshim/kubeshim/controllers/volumeexpand"
 )
 
 // Config is what the controllers need.
@@ -122,6 +123,10 @@ func Run(ctx context.Context, c Config) error {
 	if err != nil {
 		return fmt.Errorf("VAC protection: %w", err)
 	}
+	vex, err := volumeexpand.New(client, factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes())
+	if err != nil {
+		return fmt.Errorf("volume expand: %w", err)
+	}
 	hpa, err := horizontalpodautoscaler.New(rc, client, factory.Autoscaling().V2().HorizontalPodAutoscalers(), factory.Core().V1().Pods(), c.HPA)
 	if err != nil {
 		return fmt.Errorf("horizontal pod autoscaler: %w", err)
@@ -129,7 +134,7 @@ func Run(ctx context.Context, c Config) error {
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset", "statefulset", "node-lifecycle", "taint-eviction", "disruption", "pod-garbage-collector", "node-ipam", "clusterrole-aggregation",
-		"persistentvolume-binder", "persistentvolumeclaim-protection", "persistentvolume-protection", "volumeattributesclass-protection", "horizontal-pod-autoscaler"})
+		"persistentvolume-binder", "persistentvolumeclaim-protection", "persistentvolume-protection", "volumeattributesclass-protection", "persistentvolume-expander", "horizontal-pod-autoscaler"})
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go gc.Run(ctx, c.Workers)
@@ -156,6 +161,7 @@ func Run(ctx context.Context, c Config) error {
 	go pvcp.Run(ctx, c.Workers)
 	go pvp.Run(ctx, c.Workers)
 	go vacp.Run(ctx, c.Workers)
+	go vex.Run(ctx, c.Workers)
 	go hpa.Run(ctx, c.Workers)
 	<-ctx.Done()
 	return nil
