@@ -25,6 +25,13 @@
 // can tell where its pod will run, so the agent of the node first by name
 // reports ProvisioningFailed, asking for WaitForFirstConsumer.
 //
+// It is also the resizer of its volumes (resize.go), as a CSI driver's
+// external-resizer: a bound claim whose request grew past its capacity has
+// its volume's capacity raised by the agent of the volume's node, then its
+// own, with the external-resizer's status fields, conditions and events.
+// A directory has no size to change, so the expansion needs no file system
+// resize and completes while the pod runs.
+//
 // Provisioning is idempotent: the volume's name is the claim's UID, and an
 // existing volume means done, so an agent restarted mid-way finishes the
 // job. Sizes are not enforced: a directory holds what the disk does.

@@ -190,8 +190,11 @@ func (p *Provisioner) syncClaim(ctx context.Context, namespace, name string) err
 	if err != nil {
 		return err
 	}
-	if claim.Spec.VolumeName != "" || claim.DeletionTimestamp != nil {
+	if claim.DeletionTimestamp != nil {
 		return nil
+	}
+	if claim.Spec.VolumeName != "" {
+		return p.syncResize(ctx, claim)
 	}
 	if prov, ok := claim.Annotations[annStorageProvisioner]; !ok || prov != Name {
 		if claim.Annotations[annBetaStorageProvisioner] != Name {

@@ -28,13 +28,15 @@ const (
 
 // localPathClass binds on first consumer, because the volume lives on one
 // node and the pod must be placed first; it deletes the directory with the
-// claim and cannot grow.
+// claim. Its claims may grow: the provisioner resizes its own volumes
+// (unlike k3s's, whose class does not allow expansion).
 func localPathClass() *storagev1.StorageClass {
 	return &storagev1.StorageClass{
-		ObjectMeta:        metav1.ObjectMeta{Name: LocalPathClass, Annotations: map[string]string{storageapi.IsDefaultClassAnnotation: "true"}},
-		Provisioner:       LocalPathProvisioner,
-		ReclaimPolicy:     ptr.To(corev1.PersistentVolumeReclaimDelete),
-		VolumeBindingMode: ptr.To(storagev1.VolumeBindingWaitForFirstConsumer),
+		ObjectMeta:           metav1.ObjectMeta{Name: LocalPathClass, Annotations: map[string]string{storageapi.IsDefaultClassAnnotation: "true"}},
+		Provisioner:          LocalPathProvisioner,
+		ReclaimPolicy:        ptr.To(corev1.PersistentVolumeReclaimDelete),
+		VolumeBindingMode:    ptr.To(storagev1.VolumeBindingWaitForFirstConsumer),
+		AllowVolumeExpansion: ptr.To(true),
 	}
 }
 

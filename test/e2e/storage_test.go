@@ -107,6 +107,22 @@ spec:
 				t.Errorf("%s read %q from its volume, want %q", pod, got, want)
 			}
 		}
+
+		// A claim grows while its pod runs: the node agent resizes
+		// local-path volumes, and the pod keeps its data.
+		k.ok(t, "patch", "pvc", "data-db-0", "-p", `{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}`)
+		succeedsWithin(t, 30*time.Second, func() error {
+			got := k.jsonpath(t, "pvc/data-db-0", "{.status.capacity.storage} {.status.allocatedResourceStatuses}")
+			if got != "2Gi " {
+				return fmt.Errorf("claim data-db-0 capacity and resize status: %q, want 2Gi and none", got)
+			}
+			return nil
+		})
+		volume := k.jsonpath(t, "pvc/data-db-0", "{.spec.volumeName}")
+		k.expectJSONPath(t, "pv/"+volume, "{.spec.capacity.storage}", "2Gi")
+		if got, want := strings.TrimSpace(k.ok(t, "exec", "db-0", "--", "cat", "/data/ordinal")), "0-"+token; got != want {
+			t.Errorf("db-0 read %q from its grown volume, want %q", got, want)
+		}
 	})
 }
 

@@ -44,14 +44,14 @@ func TestDefaultStorageClass(t *testing.T) {
 	}
 	got := class{Provisioner: sc.Provisioner, Reclaim: string(ptr.Deref(sc.ReclaimPolicy, "")), Binding: string(ptr.Deref(sc.VolumeBindingMode, "")),
 		Default: sc.Annotations["storageclass.kubernetes.io/is-default-class"], Expansion: sc.AllowVolumeExpansion}
-	if diff := cmp.Diff(class{Provisioner: localPath, Reclaim: "Delete", Binding: "WaitForFirstConsumer", Default: "true"}, got); diff != "" {
+	if diff := cmp.Diff(class{Provisioner: localPath, Reclaim: "Delete", Binding: "WaitForFirstConsumer", Default: "true", Expansion: ptr.To(true)}, got); diff != "" {
 		t.Errorf("local-path class (-want +got):\n%s", diff)
 	}
 	columns, cells := table(t, client, "/apis/storage.k8s.io/v1/storageclasses", "fieldSelector", "metadata.name=local-path")
 	if diff := cmp.Diff([]string{"Name", "Provisioner", "ReclaimPolicy", "VolumeBindingMode", "AllowVolumeExpansion", "Age"}, columns); diff != "" {
 		t.Errorf("class columns (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]any{"local-path (default)", localPath, "Delete", "WaitForFirstConsumer", false}, cells[:5]); diff != "" {
+	if diff := cmp.Diff([]any{"local-path (default)", localPath, "Delete", "WaitForFirstConsumer", true}, cells[:5]); diff != "" {
 		t.Errorf("class row (-want +got):\n%s", diff)
 	}
 
