@@ -191,3 +191,74 @@ spec:
 		})
 	})
 }
+
+// TestStatefulSetClaimRetention: persistentVolumeClaimRetentionPolicy end
+// to end. With whenScaled: Delete, scaling down deletes the scaled-away
+// replica's claim, and its local-path volume and directory follow; with
+// whenDeleted: Retain, deleting the set keeps the other replica's claim and
+// its data.
+func TestStatefulSetClaimRetention(t *testing.T) {
+	forEachNodeKubectl(t, func(t *testing.T, k *kubectl) {
+		k.okIn(t, `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: kept}
+spec:
+  serviceName: kept
+  replicas: 2
+  podManagementPolicy: Parallel
+  persistentVolumeClaimRetentionPolicy: {whenScaled: Delete, whenDeleted: Retain}
+  selector: {matchLabels: {app: kept}}
+  template:
+    metadata: {labels: {app: kept}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: c
+        image: `+busybox+`
+        command: [sh, -c, "hostname > /data/writer && sleep 3600"]
+        volumeMounts: [{name: data, mountPath: /data}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+`, "apply", "-f", "-")
+		rolloutStatus(t, k, "statefulset/kept")
+		dirs := map[int]string{}
+		for i := 0; i < 2; i++ {
+			pv := k.jsonpath(t, fmt.Sprintf("pvc/data-kept-%d", i), "{.spec.volumeName}")
+			dirs[i] = k.jsonpath(t, "pv/"+pv, "{.spec.local.path}")
+			succeedsWithin(t, 30*time.Second, func() error {
+				b, err := os.ReadFile(dirs[i] + "/writer")
+				if want := fmt.Sprintf("kept-%d\n", i); err != nil || string(b) != want {
+					return fmt.Errorf("%s/writer: %q, %v; want %q", dirs[i], b, err, want)
+				}
+				return nil
+			})
+		}
+
+		k.ok(t, "scale", "statefulset/kept", "--replicas=1")
+		succeedsWithin(t, 60*time.Second, func() error {
+			r := k.run(t, "", "get", "pvc", "-o", "name")
+			if r.err != nil || strings.TrimSpace(r.stdout) != "persistentvolumeclaim/data-kept-0" {
+				return fmt.Errorf("claims after scaling to 1: %q %v, want data-kept-0 only", r.stdout, r.err)
+			}
+			if _, err := os.Stat(dirs[1]); !os.IsNotExist(err) {
+				return fmt.Errorf("kept-1's volume directory %s: %v, want it removed", dirs[1], err)
+			}
+			return nil
+		})
+
+		k.ok(t, "delete", "statefulset/kept")
+		succeedsWithin(t, 60*time.Second, func() error {
+			if r := k.run(t, "", "get", "pod", "kept-0", "--ignore-not-found", "-o", "name"); r.stdout != "" || r.err != nil {
+				return fmt.Errorf("pod kept-0 after deleting the set: %q %v", r.stdout, r.err)
+			}
+			return nil
+		})
+		k.expectJSONPath(t, "pvc/data-kept-0", "{.status.phase} {.metadata.ownerReferences}", "Bound ")
+		if b, err := os.ReadFile(dirs[0] + "/writer"); err != nil || string(b) != "kept-0\n" {
+			t.Errorf("kept-0's retained volume: %q, %v", b, err)
+		}
+	})
+}
