@@ -215,11 +215,24 @@ func SetObjectDefaultsResourceQuota(q *corev1.ResourceQuota) {
 	SetDefaultsResourceList(q.Status.Used)
 }
 
-// SetObjectDefaultsSecret makes an untyped secret Opaque.
+// SetObjectDefaultsSecret makes an untyped secret Opaque, and merges
+// stringData into data (MergeSecretStringData).
 func SetObjectDefaultsSecret(s *corev1.Secret) {
 	if s.Type == "" {
 		s.Type = corev1.SecretTypeOpaque
 	}
+	MergeSecretStringData(s)
+}
+
+// MergeSecretStringData moves stringData into data, a key in both taking
+// stringData's value, and clears stringData: it is write-only, as upstream's
+// conversion to the internal type (which has no stringData) makes it, so
+// that it is never stored or returned. Defaulting runs it as a request is
+// decoded; the secret registry runs it again before create and update for
+// the paths that do not decode (server-side apply).
+func MergeSecretStringData(s *corev1.Secret) {
+	s.Data = secretData(s)
+	s.StringData = nil
 }
 
 // SetObjectDefaultsService applies upstream's Service defaults. clusterIP(s),

@@ -762,6 +762,29 @@ func TestSetObjectDefaultsSecret(t *testing.T) {
 	}
 }
 
+func TestMergeSecretStringData(t *testing.T) {
+	tests := []struct {
+		name string
+		in   corev1.Secret
+		want map[string][]byte
+	}{
+		{name: "data alone", in: corev1.Secret{Data: map[string][]byte{"a": []byte("1")}}, want: map[string][]byte{"a": []byte("1")}},
+		{name: "stringData alone", in: corev1.Secret{StringData: map[string]string{"a": "1"}}, want: map[string][]byte{"a": []byte("1")}},
+		{name: "stringData wins", in: corev1.Secret{Data: map[string][]byte{"a": []byte("1"), "b": []byte("2")}, StringData: map[string]string{"b": "3"}},
+			want: map[string][]byte{"a": []byte("1"), "b": []byte("3")}},
+		{name: "neither", in: corev1.Secret{}, want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.in.DeepCopy()
+			MergeSecretStringData(got)
+			if diff := cmp.Diff(&corev1.Secret{Data: tt.want}, got); diff != "" {
+				t.Errorf("MergeSecretStringData() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestSetObjectDefaultsConfigMap(t *testing.T) {
 	tests := []struct {
 		name string

@@ -1,6 +1,8 @@
 package secret
 
 import (
+	"context"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -19,5 +21,11 @@ func Definition() resource.Definition {
 		NewList:         func() runtime.Object { return &corev1.SecretList{} },
 		Validate:        resource.Validate(core.ValidateSecret),
 		ValidateUpdate:  resource.ValidateUpdate(core.ValidateSecretUpdate),
+		PrepareForCreate: func(_ context.Context, obj runtime.Object) {
+			core.MergeSecretStringData(obj.(*corev1.Secret))
+		},
+		PrepareForUpdate: func(_ context.Context, obj, _ runtime.Object) {
+			core.MergeSecretStringData(obj.(*corev1.Secret))
+		},
 	}
 }
