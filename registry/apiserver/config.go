@@ -179,6 +179,8 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 	etcdOptions := genericoptions.NewEtcdOptions(storagebackend.NewDefaultConfig(o.EtcdPrefix, nil))
 	etcdOptions.StorageConfig.Transport.ServerList = servers
 	etcdOptions.DefaultStorageMediaType = "application/vnd.kubernetes.protobuf"
+	etcdOptions.EncryptionProviderConfigFilepath = o.EncryptionProviderConfig
+	etcdOptions.EncryptionProviderConfigAutomaticReload = o.EncryptionProviderConfigAutomaticReload
 	storageFactory := serverstorage.NewDefaultStorageFactory(
 		etcdOptions.StorageConfig,
 		etcdOptions.DefaultStorageMediaType,
@@ -189,6 +191,13 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 	)
 	if err := etcdOptions.ApplyWithStorageFactoryTo(storageFactory, &generic.Config); err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
+	}
+
+	// Before the CRD server's and the aggregator's configurations are
+	// copied from this one: the aggregator's handler chain, in front of
+	// all three, is the one that audits.
+	if err := o.Audit.ApplyTo(&generic.Config); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
 	}
 
 	client, err := kubernetes.NewForConfig(generic.LoopbackClientConfig)

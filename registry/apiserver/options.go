@@ -78,6 +78,18 @@ type Options struct {
 	// members of system:masters are always allowed before them.
 	AuthorizationModes []string
 
+	// EncryptionProviderConfig is an EncryptionConfiguration file: the
+	// resources it names (Secrets, typically) are encrypted in etcd with
+	// its providers (aescbc, aesgcm, secretbox, ...). Empty stores every
+	// object as it is.
+	EncryptionProviderConfig string
+	// EncryptionProviderConfigAutomaticReload reloads that file when it
+	// changes, as kube-apiserver's flag of that name.
+	EncryptionProviderConfigAutomaticReload bool
+	// Audit logs requests by an audit policy (--audit-policy-file) to a
+	// file (--audit-log-path) or a webhook, with kube-apiserver's flags.
+	Audit *genericoptions.AuditOptions
+
 	SecureServing *genericoptions.SecureServingOptionsWithLoopback
 }
 
@@ -95,6 +107,7 @@ func NewOptions() *Options {
 		KubeletPreferredAddressTypes:        addressTypes(kubelet.DefaultPreferredAddressTypes),
 		AuthorizationModes:                  []string{ModeRBAC},
 		MetricResolution:                    metrics.DefaultResolution,
+		Audit:                               genericoptions.NewAuditOptions(),
 		SecureServing:                       genericoptions.NewSecureServingOptions().WithLoopback(),
 	}
 	o.SecureServing.BindPort = 6443
@@ -121,6 +134,9 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.KubeletPreferredAddressTypes, "kubelet-preferred-address-types", o.KubeletPreferredAddressTypes, "List of the preferred NodeAddressTypes to use for kubelet connections.")
 	fs.DurationVar(&o.MetricResolution, "metric-resolution", o.MetricResolution, "How often the resource metrics API (metrics.k8s.io) scrapes every kubelet's /metrics/resource; CPU usage is the rate over the last two scrapes.")
 	fs.StringSliceVar(&o.AuthorizationModes, "authorization-mode", o.AuthorizationModes, "Ordered list of plug-ins to do authorization on secure port. Allowed values: "+strings.Join(authorizationModes, ", ")+". Members of system:masters are always allowed.")
+	fs.StringVar(&o.EncryptionProviderConfig, "encryption-provider-config", o.EncryptionProviderConfig, "The file containing configuration for encryption providers to be used for storing secrets in etcd.")
+	fs.BoolVar(&o.EncryptionProviderConfigAutomaticReload, "encryption-provider-config-automatic-reload", o.EncryptionProviderConfigAutomaticReload, "Determines if the file set by --encryption-provider-config should be automatically reloaded if the disk contents change.")
+	o.Audit.AddFlags(fs)
 	fs.IPVar(&o.SecureServing.BindAddress, "bind-address", o.SecureServing.BindAddress, "Address to serve HTTPS on.")
 	fs.IntVar(&o.SecureServing.BindPort, "secure-port", o.SecureServing.BindPort, "Port to serve HTTPS on.")
 }
@@ -167,6 +183,10 @@ func (o *Options) Validate() []error {
 			errs = append(errs, fmt.Errorf("--kubelet-preferred-address-types: unknown address type %q (known: %s)", t, strings.Join(addressTypes(allAddressTypes), ", ")))
 		}
 	}
+	if o.EncryptionProviderConfigAutomaticReload && o.EncryptionProviderConfig == "" {
+		errs = append(errs, fmt.Errorf("--encryption-provider-config-automatic-reload must be set with --encryption-provider-config"))
+	}
+	errs = append(errs, o.Audit.Validate()...)
 	errs = append(errs, o.SecureServing.Validate()...)
 	return errs
 }
