@@ -390,7 +390,7 @@ func (c *Config) authentication(generic *genericapiserver.Config, client kuberne
 	if err := generic.Authentication.ApplyClientCert(ca, generic.SecureServing); err != nil {
 		return fmt.Errorf("client CA: %w", err)
 	}
-	certs := x509request.NewDynamic(ca.VerifyOptions, x509request.CommonNameUserConversion)
+	certs := clientCertAuthenticator(ca)
 
 	o := c.Options
 	key, err := pki.LoadOrCreateKey(filepath.Join(o.pkiDir(), "sa.key"))
@@ -427,6 +427,13 @@ func (c *Config) authentication(generic *genericapiserver.Config, client kuberne
 		anonymous.NewAuthenticator(nil),
 	)
 	return nil
+}
+
+// clientCertAuthenticator authenticates a client certificate that chains to
+// ca and allows client authentication: its common name is the user, its
+// organizations the groups, as kube-apiserver's --client-ca-file.
+func clientCertAuthenticator(ca dynamiccertificates.CAContentProvider) *x509request.Authenticator {
+	return x509request.NewDynamic(ca.VerifyOptions, x509request.CommonNameUserConversion)
 }
 
 // tokenSuccessCacheTTL is how long an authenticated token is taken for
