@@ -11,6 +11,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
+	"github.com/kubeshim/kubeshim/controllers/bootstrapsigner"
+	"github.com/kubeshim/kubeshim/controllers/bootstraptokencleaner"
 	"github.com/kubeshim/kubeshim/controllers/clusterroleaggregation"
 	"github.com/kubeshim/kubeshim/controllers/cronjob"
 	"github.com/kubeshim/kubeshim/controllers/daemonset"
@@ -92,6 +94,10 @@ func Run(ctx context.Context, c Config) error {
 	quota := resourcequota.New(client, factory)
 	sa := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
 	ca := rootca.New(client, c.RootCA, factory.Core().V1().Namespaces(), factory.Core().V1().ConfigMaps())
+	// Disabled by default in kube-controller-manager, enabled by kubeadm:
+	// kubeshim runs them as kubeadm's clusters do.
+	tcl := bootstraptokencleaner.New(client, factory.Core().V1().Secrets())
+	bts := bootstrapsigner.New(client, factory.Core().V1().Secrets(), factory.Core().V1().ConfigMaps())
 	cj := cronjob.New(client, factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs())
 	jc := job.New(client, factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
 	ttl := ttlafterfinished.New(client, factory.Batch().V1().Jobs())
@@ -134,7 +140,8 @@ func Run(ctx context.Context, c Config) error {
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset", "statefulset", "node-lifecycle", "taint-eviction", "disruption", "pod-garbage-collector", "node-ipam", "clusterrole-aggregation",
-		"persistentvolume-binder", "persistentvolumeclaim-protection", "persistentvolume-protection", "volumeattributesclass-protection", "persistentvolume-expander", "horizontal-pod-autoscaler"})
+		"persistentvolume-binder", "persistentvolumeclaim-protection", "persistentvolume-protection", "volumeattributesclass-protection", "persistentvolume-expander", "horizontal-pod-autoscaler",
+		"tokencleaner", "bootstrapsigner"})
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go gc.Run(ctx, c.Workers)
@@ -163,6 +170,8 @@ func Run(ctx context.Context, c Config) error {
 	go vacp.Run(ctx, c.Workers)
 	go vex.Run(ctx, c.Workers)
 	go hpa.Run(ctx, c.Workers)
+	go tcl.Run(ctx, c.Workers)
+	go bts.Run(ctx)
 	<-ctx.Done()
 	return nil
 }
