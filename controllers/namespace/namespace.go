@@ -3,6 +3,7 @@ package namespace
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -95,7 +96,32 @@ func (c *Controller) deleteContent(ctx context.Context, name string) (bool, erro
 	remaining := map[string]int{}
 	finalizers := sets.New[string]()
 	var deleteErrs []string
+	// Pods first, and nothing else while any is left (upstream's
+	// OrderedNamespaceDeletion, on by default since 1.33): a terminating
+	// pod may still need its service account, secrets, configmaps and
+	// claims, and a policy object deleted before the pods it governs
+	// would let them run unchecked meanwhile.
+	pods := corev1.SchemeGroupVersion.WithResource("pods")
+	if slices.Contains(resources, pods) {
+		left, fins, err := c.deleteAll(ctx, name, pods)
+		if err != nil {
+			deleteErrs = append(deleteErrs, fmt.Sprintf("%s: %v", pods.GroupResource(), err))
+		}
+		if left > 0 {
+			remaining["pods."] = left
+			finalizers.Insert(fins...)
+		}
+		if left > 0 || err != nil {
+			if err := c.updateConditions(ctx, ns, remaining, finalizers, deleteErrs, discoveryErr); err != nil {
+				return true, err
+			}
+			return true, nil
+		}
+	}
 	for _, gvr := range resources {
+		if gvr == pods {
+			continue
+		}
 		left, fins, err := c.deleteAll(ctx, name, gvr)
 		if err != nil {
 			deleteErrs = append(deleteErrs, fmt.Sprintf("%s: %v", gvr.GroupResource(), err))

@@ -193,21 +193,37 @@ func TestSync(t *testing.T) {
 			wantLeft:       []string{"configmaps other/kept"},
 		},
 		{
-			name:      "content held by finalizers keeps the namespace",
+			name:      "pods held by finalizers keep the namespace and the rest of its content",
 			namespace: terminating("ns"),
 			content: []runtime.Object{
-				object("ConfigMap", "ns", "held", "example.com/hold"),
+				object("ConfigMap", "ns", "waits"),
 				object("Pod", "ns", "p1", "example.com/pod"), object("Pod", "ns", "p2", "example.com/hold"),
 				object("Pod", "ns", "gone"),
 			},
 			wantRequeue: true,
 			wantConditions: with(
 				condition{corev1.NamespaceContentRemaining, corev1.ConditionTrue, "SomeResourcesRemain",
-					"Some resources are remaining: configmaps. has 1 resource instances, pods. has 2 resource instances"},
+					"Some resources are remaining: pods. has 2 resource instances"},
 				condition{corev1.NamespaceFinalizersRemaining, corev1.ConditionTrue, "SomeFinalizersRemain",
 					"Some content in the namespace has finalizers remaining: example.com/hold, example.com/pod"},
 			),
-			wantLeft: []string{"configmaps ns/held", "pods ns/p1", "pods ns/p2"},
+			wantLeft: []string{"configmaps ns/waits", "pods ns/p1", "pods ns/p2"},
+		},
+		{
+			name:      "other content held by finalizers keeps the namespace once the pods are gone",
+			namespace: terminating("ns"),
+			content: []runtime.Object{
+				object("ConfigMap", "ns", "held", "example.com/hold"), object("ConfigMap", "ns", "gone"),
+				object("Pod", "ns", "p"),
+			},
+			wantRequeue: true,
+			wantConditions: with(
+				condition{corev1.NamespaceContentRemaining, corev1.ConditionTrue, "SomeResourcesRemain",
+					"Some resources are remaining: configmaps. has 1 resource instances"},
+				condition{corev1.NamespaceFinalizersRemaining, corev1.ConditionTrue, "SomeFinalizersRemain",
+					"Some content in the namespace has finalizers remaining: example.com/hold"},
+			),
+			wantLeft: []string{"configmaps ns/held"},
 		},
 		{
 			name:        "a failed delete is reported and keeps the namespace",
@@ -217,7 +233,8 @@ func TestSync(t *testing.T) {
 			wantRequeue: true,
 			wantConditions: with(condition{corev1.NamespaceDeletionContentFailure, corev1.ConditionTrue, "ContentDeletionFailed",
 				"Failed to delete all resource types, 1 remaining: pods: Internal error occurred: boom"}),
-			wantLeft: []string{"pods ns/p"},
+			// Nothing else goes before the pods.
+			wantLeft: []string{"configmaps ns/a", "pods ns/p"},
 		},
 		{
 			name:         "a partial discovery failure is reported and keeps the namespace",
