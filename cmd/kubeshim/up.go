@@ -20,6 +20,9 @@ import (
 // scheduler and controllers) and the agent in one process.
 func newUpCommand() *cobra.Command {
 	so := apiserver.NewOptions()
+	// A kubeadm cluster accepts bootstrap tokens: so does this one. The
+	// Secrets are in kube-system, which only an administrator can write.
+	so.EnableBootstrapTokenAuth = true
 	ao := nodeagent.NewOptions()
 	cmd := &cobra.Command{
 		Use:   "up",

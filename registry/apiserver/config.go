@@ -16,6 +16,7 @@ import (
 	apiextensionsv1beta1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1beta1"
 	apiextensionsapiserver "k8s.io/apiextensions-apiserver/pkg/apiserver"
 	apiextensionsoptions "k8s.io/apiextensions-apiserver/pkg/cmd/server/options"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
@@ -29,6 +30,7 @@ import (
 	"k8s.io/apiserver/pkg/authentication/request/websocket"
 	x509request "k8s.io/apiserver/pkg/authentication/request/x509"
 	tokencache "k8s.io/apiserver/pkg/authentication/token/cache"
+	tokenunion "k8s.io/apiserver/pkg/authentication/token/union"
 	"k8s.io/apiserver/pkg/endpoints/discovery/aggregated"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -65,6 +67,7 @@ import (
 	saadmission "github.com/kubeshim/kubeshim/registry/admission/serviceaccount"
 	"github.com/kubeshim/kubeshim/registry/admission/storageobjectinuseprotection"
 	"github.com/kubeshim/kubeshim/registry/apiserver/pki"
+	"github.com/kubeshim/kubeshim/registry/authentication/bootstraptoken"
 	"github.com/kubeshim/kubeshim/registry/core/serviceaccount"
 	"github.com/kubeshim/kubeshim/registry/etcd"
 	"github.com/kubeshim/kubeshim/registry/kubelet"
@@ -375,13 +378,13 @@ func (c *Config) certificates() error {
 }
 
 // authentication accepts client certificates signed by the cluster CA,
-// bound service account tokens and, as kube-apiserver does by default,
-// anonymous requests. A bearer token that is presented and rejected is a
-// 401, not an anonymous request.
+// bound service account tokens, bootstrap tokens if enabled and, as
+// kube-apiserver does by default, anonymous requests. A bearer token that
+// is presented and rejected is a 401, not an anonymous request.
 //
-// Tokens name service accounts and bound objects, which the authenticator
-// reads from informers: it registers them with factory, so it must run
-// before the factory starts.
+// Tokens name service accounts and bound objects, or bootstrap token
+// Secrets, which the authenticators read from informers: they are
+// registered with factory, so this must run before the factory starts.
 func (c *Config) authentication(generic *genericapiserver.Config, client kubernetes.Interface, factory informers.SharedInformerFactory) error {
 	ca, err := dynamiccertificates.NewDynamicCAContentFromFile("client-ca", c.CA.CertFile)
 	if err != nil {
@@ -406,15 +409,23 @@ func (c *Config) authentication(generic *genericapiserver.Config, client kuberne
 	if len(o.APIAudiences) == 0 {
 		generic.Authentication.APIAudiences = o.ServiceAccountIssuers
 	}
-	// Successes are cached for tokenSuccessCacheTTL, failures not: a
-	// revoked token (its service account or pod deleted) may work that much
-	// longer, as upstream.
-	c.Tokens = tokencache.New(token.NewAuthenticator(token.Config{
+	tokens := []authenticator.Token{token.NewAuthenticator(token.Config{
 		Issuers:      o.ServiceAccountIssuers,
 		Keys:         []token.PublicKey{c.TokenIssuer.PublicKey()},
 		APIAudiences: generic.Authentication.APIAudiences,
 		Objects:      token.NewGetter(client, factory),
-	}), true, tokenSuccessCacheTTL, 0)
+	})}
+	if o.EnableBootstrapTokenAuth {
+		// After service accounts, as kube-apiserver. A bootstrap token
+		// names no audience: it is good for the API's own only.
+		tokens = append(tokens, authenticator.WrapAudienceAgnosticToken(generic.Authentication.APIAudiences,
+			bootstraptoken.New(factory.Core().V1().Secrets().Lister().Secrets(metav1.NamespaceSystem))))
+	}
+	// Successes are cached for tokenSuccessCacheTTL, failures not: a
+	// revoked token (its service account or pod deleted, its bootstrap
+	// token Secret deleted or expired) may work that much longer, as
+	// upstream.
+	c.Tokens = tokencache.New(tokenunion.New(tokens...), true, tokenSuccessCacheTTL, 0)
 
 	generic.Authentication.Authenticator = union.NewFailOnError(
 		group.NewAuthenticatedGroupAdder(union.New(

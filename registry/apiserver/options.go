@@ -62,6 +62,10 @@ type Options struct {
 	// ServiceAccountExtendTokenExpiration extends the kubelet's projected
 	// tokens to a year, warning after their requested lifetime.
 	ServiceAccountExtendTokenExpiration bool
+	// EnableBootstrapTokenAuth authenticates bootstrap tokens: the Secrets
+	// of type bootstrap.kubernetes.io/token in kube-system. Off by default,
+	// as kube-apiserver; `kubeshim up` turns it on, as kubeadm does.
+	EnableBootstrapTokenAuth bool
 
 	// KubeletCertificateAuthority verifies the kubelets' serving
 	// certificates; empty means they are not verified, as kube-apiserver.
@@ -130,6 +134,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.APIAudiences, "api-audiences", o.APIAudiences, "Audiences a token must be for to authenticate to the API; defaults to the service account issuers.")
 	fs.DurationVar(&o.ServiceAccountMaxTokenExpiration, "service-account-max-token-expiration", o.ServiceAccountMaxTokenExpiration, "Longest lifetime of a requested service account token; longer requests are shortened. Zero means no limit.")
 	fs.BoolVar(&o.ServiceAccountExtendTokenExpiration, "service-account-extend-token-expiration", o.ServiceAccountExtendTokenExpiration, "Extend the kubelet's projected service account tokens to a year, auditing their use after the requested lifetime.")
+	fs.BoolVar(&o.EnableBootstrapTokenAuth, "enable-bootstrap-token-auth", o.EnableBootstrapTokenAuth, "Authenticate bootstrap tokens: bearer tokens <id>.<secret> stored as Secrets of type bootstrap.kubernetes.io/token in kube-system, as joining nodes present before they have certificates.")
 	fs.StringVar(&o.KubeletCertificateAuthority, "kubelet-certificate-authority", o.KubeletCertificateAuthority, "Path to a cert file for the certificate authority of kubelets' serving certificates; unset, they are not verified.")
 	fs.StringSliceVar(&o.KubeletPreferredAddressTypes, "kubelet-preferred-address-types", o.KubeletPreferredAddressTypes, "List of the preferred NodeAddressTypes to use for kubelet connections.")
 	fs.DurationVar(&o.MetricResolution, "metric-resolution", o.MetricResolution, "How often the resource metrics API (metrics.k8s.io) scrapes every kubelet's /metrics/resource; CPU usage is the rate over the last two scrapes.")
