@@ -1,7 +1,6 @@
 package admissionregistration
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 
@@ -13,40 +12,68 @@ import (
 	"k8s.io/apiserver/pkg/cel/environment"
 )
 
-// matchConditionCompiler compiles webhook match conditions in the admission
-// CEL environment (object, oldObject, request, namespaceObject, authorizer;
-// no params), with the strict cost limits the webhook admission plugin
-// evaluates them under. Building the environments takes a while, so it is
-// done on first use and shared: the compiler is stateless.
-var matchConditionCompiler = sync.OnceValue(func() plugincel.Compiler {
+// statelessCompiler compiles expressions in the admission CEL environment
+// (object, oldObject, request, namespaceObject, and params and authorizer
+// when declared) with the strict cost limits the admission plugins evaluate
+// them under, without variables. Building the environments takes a while,
+// so it is done on first use and shared: the compiler is stateless.
+var statelessCompiler = sync.OnceValue(func() plugincel.Compiler {
 	return plugincel.NewCompiler(environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion()))
 })
 
-// compileMatchCondition reports a match condition expression that does not
-// compile to a bool. stored says the old object already held the expression:
-// it then compiles in the stored-expressions environment, which also accepts
-// library functions newer than the compatibility version, so objects written
-// by a newer server stay updatable.
-func compileMatchCondition(expr string, stored bool, p *field.Path) *field.Error {
-	envType := environment.NewExpressions
-	if stored {
-		envType = environment.StoredExpressions
+// newCompositionCompiler returns a compiler whose environment also declares
+// `variables`, each variable compiled through CompileAndStoreVariable adding
+// a typed field to it. It is stateful: one per policy validated. Should the
+// composition environment fail to build, the stateless compiler stands in
+// and variables are reported as an internal error, as upstream does.
+func newCompositionCompiler() plugincel.Compiler {
+	c, err := plugincel.NewCompositedCompiler(environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion()))
+	if err != nil {
+		return statelessCompiler()
 	}
+	return c
+}
+
+// envType is the environment an expression compiles in. stored says the
+// old object already held the expression: the stored-expressions
+// environment also accepts library functions newer than the compatibility
+// version, so objects written by a newer server stay updatable.
+func envType(stored bool) environment.Type {
+	if stored {
+		return environment.StoredExpressions
+	}
+	return environment.NewExpressions
+}
+
+// compileMatchCondition reports a match condition expression that does not
+// compile to a bool. hasParams declares `params` (a policy with a paramKind;
+// never a webhook).
+func compileMatchCondition(expr string, stored, hasParams bool, p *field.Path) *field.Error {
 	mc := matchconditions.MatchCondition(admissionregistrationv1.MatchCondition{Expression: expr})
-	result := matchConditionCompiler().CompileCELExpression(&mc, plugincel.OptionalVariableDeclarations{HasAuthorizer: true}, envType)
-	if result.Error == nil {
+	result := statelessCompiler().CompileCELExpression(&mc, plugincel.OptionalVariableDeclarations{HasParams: hasParams, HasAuthorizer: true}, envType(stored))
+	return celFieldError(p, expr, result.Error)
+}
+
+// compile compiles what accessor holds and reports a failure at p. value is
+// what an Invalid error shows: upstream shows some expressions as written
+// and compiles them trimmed.
+func compile(c plugincel.Compiler, accessor plugincel.ExpressionAccessor, decls plugincel.OptionalVariableDeclarations, stored bool, value string, p *field.Path) *field.Error {
+	return celFieldError(p, value, c.CompileCELExpression(accessor, decls, envType(stored)).Error)
+}
+
+// celFieldError turns a compilation error into the field error upstream
+// reports; nil for none.
+func celFieldError(p *field.Path, value string, celErr *apiservercel.Error) *field.Error {
+	if celErr == nil {
 		return nil
 	}
-	var celErr *apiservercel.Error
-	if errors.As(result.Error, &celErr) {
-		switch celErr.Type {
-		case apiservercel.ErrorTypeRequired:
-			return field.Required(p, celErr.Detail)
-		case apiservercel.ErrorTypeInvalid:
-			return field.Invalid(p, expr, celErr.Detail)
-		case apiservercel.ErrorTypeInternal:
-			return field.InternalError(p, celErr)
-		}
+	switch celErr.Type {
+	case apiservercel.ErrorTypeRequired:
+		return field.Required(p, celErr.Detail)
+	case apiservercel.ErrorTypeInvalid:
+		return field.Invalid(p, value, celErr.Detail)
+	case apiservercel.ErrorTypeInternal:
+		return field.InternalError(p, celErr)
 	}
-	return field.InternalError(p, fmt.Errorf("unsupported error type: %w", result.Error))
+	return field.InternalError(p, fmt.Errorf("unsupported error type: %w", celErr))
 }

@@ -90,7 +90,7 @@ func mutatingFields(hooks []admissionregistrationv1.MutatingWebhook) []webhookFi
 // ValidateValidatingWebhookConfiguration validates a validating webhook
 // configuration on create.
 func ValidateValidatingWebhookConfiguration(c *admissionregistrationv1.ValidatingWebhookConfiguration) field.ErrorList {
-	return validateConfiguration(&c.ObjectMeta, validatingFields(c.Webhooks), createOptions)
+	return append(validateConfiguration(&c.ObjectMeta, validatingFields(c.Webhooks), createOptions), validateStaticSuffix(&c.ObjectMeta)...)
 }
 
 // ValidateValidatingWebhookConfigurationUpdate validates an update of a
@@ -103,7 +103,7 @@ func ValidateValidatingWebhookConfigurationUpdate(c, old *admissionregistrationv
 // ValidateMutatingWebhookConfiguration validates a mutating webhook
 // configuration on create.
 func ValidateMutatingWebhookConfiguration(c *admissionregistrationv1.MutatingWebhookConfiguration) field.ErrorList {
-	return validateConfiguration(&c.ObjectMeta, mutatingFields(c.Webhooks), createOptions)
+	return append(validateConfiguration(&c.ObjectMeta, mutatingFields(c.Webhooks), createOptions), validateStaticSuffix(&c.ObjectMeta)...)
 }
 
 // ValidateMutatingWebhookConfigurationUpdate validates an update of a
@@ -215,14 +215,14 @@ func validateWebhook(h webhookFields, opts options, p *field.Path) field.ErrorLi
 		allErrs = append(allErrs, webhook.ValidateWebhookService(cp.Child("service"), cc.Service.Name, cc.Service.Namespace, cc.Service.Path, port)...)
 	}
 	if !opts.ignoreMatchConditions {
-		allErrs = append(allErrs, validateMatchConditions(h.matchConditions, opts.storedExpressions, p.Child("matchConditions"))...)
+		allErrs = append(allErrs, validateMatchConditions(h.matchConditions, opts.storedExpressions, false, p.Child("matchConditions"))...)
 	}
 	return allErrs
 }
 
 // validateMatchConditions checks names and compiles each expression as the
-// webhook admission plugin will (see compileMatchCondition).
-func validateMatchConditions(conditions []admissionregistrationv1.MatchCondition, stored sets.Set[string], p *field.Path) field.ErrorList {
+// webhook and policy admission plugins will (see compileMatchCondition).
+func validateMatchConditions(conditions []admissionregistrationv1.MatchCondition, stored sets.Set[string], hasParams bool, p *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	if len(conditions) > 64 {
 		allErrs = append(allErrs, field.TooMany(p, len(conditions), 64))
@@ -232,7 +232,7 @@ func validateMatchConditions(conditions []admissionregistrationv1.MatchCondition
 		cp := p.Index(i)
 		if expr := strings.TrimSpace(c.Expression); expr == "" {
 			allErrs = append(allErrs, field.Required(cp.Child("expression"), ""))
-		} else if err := compileMatchCondition(expr, stored.Has(expr), cp.Child("expression")); err != nil {
+		} else if err := compileMatchCondition(expr, stored.Has(expr), hasParams, cp.Child("expression")); err != nil {
 			allErrs = append(allErrs, err)
 		}
 		if c.Name == "" {

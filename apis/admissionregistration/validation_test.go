@@ -91,6 +91,14 @@ func TestValidateValidatingWebhookConfiguration(t *testing.T) {
 		})
 	}
 
+	t.Run("a name ending in the static suffix is refused on create only", func(t *testing.T) {
+		c := &admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "checks.static.k8s.io", ResourceVersion: "1"},
+			Webhooks: []admissionregistrationv1.ValidatingWebhook{validHook()}}
+		fielderrors.Want(t, []string{`metadata.name: Invalid value: "checks.static.k8s.io": names ending with ".static.k8s.io" are reserved for static manifest-based configurations and cannot be managed via the API`},
+			ValidateValidatingWebhookConfiguration(c))
+		fielderrors.Want(t, nil, ValidateValidatingWebhookConfigurationUpdate(c.DeepCopy(), c))
+	})
+
 	t.Run("duplicate names tolerated on update when already there", func(t *testing.T) {
 		old := &admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "checks", ResourceVersion: "1"},
 			Webhooks: []admissionregistrationv1.ValidatingWebhook{validHook(), validHook()}}
