@@ -4,6 +4,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/admissionregistration"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
@@ -16,5 +17,7 @@ func Definition() resource.Definition {
 		New:             func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicyBinding{} },
 		NewList:         func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicyBindingList{} },
 		Categories:      []string{"api-extensions"},
+		Validate:        resource.Validate(admissionregistration.ValidateMutatingAdmissionPolicyBinding),
+		ValidateUpdate:  resource.ValidateUpdate(admissionregistration.ValidateMutatingAdmissionPolicyBindingUpdate),
 	}
 }

@@ -4,18 +4,22 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubeshim/kubeshim/apis/admissionregistration"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
 // Definition is the validatingadmissionpolicies resource.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:        admissionregistrationv1.Resource("validatingadmissionpolicies"),
-		Singular:        "validatingadmissionpolicy",
-		NamespaceScoped: false,
-		New:             func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicy{} },
-		NewList:         func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyList{} },
-		Categories:      []string{"api-extensions"},
-		Status:          true,
+		Resource:             admissionregistrationv1.Resource("validatingadmissionpolicies"),
+		Singular:             "validatingadmissionpolicy",
+		NamespaceScoped:      false,
+		New:                  func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicy{} },
+		NewList:              func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyList{} },
+		Categories:           []string{"api-extensions"},
+		Validate:             resource.Validate(admissionregistration.ValidateValidatingAdmissionPolicy),
+		ValidateUpdate:       resource.ValidateUpdate(admissionregistration.ValidateValidatingAdmissionPolicyUpdate),
+		ValidateStatusUpdate: resource.ValidateUpdate(admissionregistration.ValidateValidatingAdmissionPolicyStatusUpdate),
+		Status:               true,
 	}
 }
