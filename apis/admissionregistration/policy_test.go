@@ -699,3 +699,68 @@ func TestValidateMutatingAdmissionPolicyBinding(t *testing.T) {
 		`spec.matchResources.resourceRules.operations: Unsupported value: "DELETE": supported values: "*", "CONNECT", "CREATE", "UPDATE"`,
 	}, ValidateMutatingAdmissionPolicyBindingUpdate(b, b.DeepCopy()))
 }
+
+// The policies the conformance tests write (see conformance/passing.txt)
+// must stay valid: a message expression adding a dyn to a string, a
+// namespaceObject reference, variables using variables, an apply
+// configuration written over several indented lines.
+func TestConformancePoliciesAccepted(t *testing.T) {
+	deployments := func() *admissionregistrationv1.MatchResources {
+		m := matchResources()
+		m.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"e2e-unique": "ns"}}
+		return m
+	}
+	vaps := []*admissionregistrationv1.ValidatingAdmissionPolicy{
+		{
+			ObjectMeta: metav1.ObjectMeta{Name: "e2e-1234.policy.example.com"},
+			Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
+				FailurePolicy: ptr.To(admissionregistrationv1.Fail), MatchConstraints: deployments(),
+				Validations: []admissionregistrationv1.Validation{
+					{Expression: "object.spec.replicas > 1", MessageExpression: "'wants replicas > 1, got ' + object.spec.replicas"},
+					{Expression: "namespaceObject.metadata.name == 'e2e-1234'", Message: "Internal error! Other namespace should not be allowed."},
+				},
+			},
+		},
+		{
+			ObjectMeta: metav1.ObjectMeta{Name: "e2e-1234.variables.example.com"},
+			Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
+				FailurePolicy: ptr.To(admissionregistrationv1.Fail), MatchConstraints: deployments(),
+				Variables: []admissionregistrationv1.Variable{
+					{Name: "replicas", Expression: "object.spec.replicas"},
+					{Name: "oddReplicas", Expression: "variables.replicas % 2 == 1"},
+				},
+				Validations: []admissionregistrationv1.Validation{{Expression: "variables.replicas > 1"}, {Expression: "variables.oddReplicas"}},
+			},
+		},
+	}
+	for _, p := range vaps {
+		fielderrors.Want(t, nil, ValidateValidatingAdmissionPolicy(p))
+	}
+	m := &admissionregistrationv1.MutatingAdmissionPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "e2e-1234.policy.example.com"},
+		Spec: admissionregistrationv1.MutatingAdmissionPolicySpec{
+			FailurePolicy: ptr.To(admissionregistrationv1.Fail), MatchConstraints: deployments(),
+			ReinvocationPolicy: admissionregistrationv1.NeverReinvocationPolicy,
+			Mutations: []admissionregistrationv1.Mutation{
+				{PatchType: admissionregistrationv1.PatchTypeApplyConfiguration, ApplyConfiguration: &admissionregistrationv1.ApplyConfiguration{Expression: `
+					Object{
+						metadata: Object.metadata{
+							annotations: {
+								"mutated-by": "admission-policy"
+							}
+						}
+					}`}},
+				{PatchType: admissionregistrationv1.PatchTypeApplyConfiguration, ApplyConfiguration: &admissionregistrationv1.ApplyConfiguration{
+					Expression: `Object{spec: Object.spec{replicas: 1337}}`}},
+			},
+		},
+	}
+	fielderrors.Want(t, nil, ValidateMutatingAdmissionPolicy(m))
+	b := &admissionregistrationv1.MutatingAdmissionPolicyBinding{ObjectMeta: metav1.ObjectMeta{Name: "e2e-1234.binding.example.com"},
+		Spec: admissionregistrationv1.MutatingAdmissionPolicyBindingSpec{PolicyName: "new-policy.example.com", MatchResources: deployments()}}
+	fielderrors.Want(t, nil, ValidateMutatingAdmissionPolicyBinding(b))
+	vb := validBinding()
+	vb.Spec.ParamRef = nil
+	vb.Spec.ValidationActions = []admissionregistrationv1.ValidationAction{admissionregistrationv1.Warn}
+	fielderrors.Want(t, nil, ValidateValidatingAdmissionPolicyBinding(vb))
+}
