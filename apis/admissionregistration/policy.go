@@ -79,11 +79,10 @@ func storedOfValidating(p *admissionregistrationv1.ValidatingAdmissionPolicy) st
 	return s
 }
 
-// storedOfMutating collects a mutating policy's match conditions and patch
-// expressions. Upstream puts JSON patch expressions in the set it then
-// consults for apply configurations only, and looks JSON patches up in the
-// apply-configuration set: both kinds are kept in that one set here, which
-// is what that amounts to.
+// storedOfMutating collects a mutating policy's match conditions and apply
+// configurations. Upstream also collects JSON patch expressions, in a set it
+// never consults: it looks a JSON patch up among the old apply
+// configurations. Keeping only those here is what that amounts to.
 func storedOfMutating(p *admissionregistrationv1.MutatingAdmissionPolicy) storedExpressions {
 	s := storedExpressions{matchConditions: sets.New[string](), applyConfigurations: sets.New[string]()}
 	for _, c := range p.Spec.MatchConditions {

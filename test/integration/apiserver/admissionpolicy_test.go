@@ -122,6 +122,23 @@ func TestAdmissionPolicyValidation(t *testing.T) {
 		wantInvalidAt(t, err, "spec.validations[1].expression", "must evaluate to bool but got int")
 	})
 
+	t.Run("status", func(t *testing.T) {
+		cur, err := policies.Get(ctx, created.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur.Status.Conditions = []metav1.Condition{{Type: "Checked", Status: metav1.ConditionTrue, Reason: "Test", LastTransitionTime: metav1.Now()}}
+		updated, err := policies.UpdateStatus(ctx, cur, metav1.UpdateOptions{})
+		if err != nil {
+			t.Fatalf("a valid status: %v", err)
+		}
+		updated.Status.TypeChecking = &admissionregistrationv1.TypeChecking{ExpressionWarnings: []admissionregistrationv1.ExpressionWarning{{FieldRef: "spec.validations[0].expression"}}}
+		_, err = policies.UpdateStatus(ctx, updated, metav1.UpdateOptions{})
+		if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "status.typeChecking.expressionWarnings[0].warning: Required value") {
+			t.Errorf("a warning without text: err = %v, want 422 at status.typeChecking.expressionWarnings[0].warning", err)
+		}
+	})
+
 	// The admission plugin learns of the policy and binding through
 	// informers: create labelled ConfigMaps until one is denied.
 	labelled := func(name string) *corev1.ConfigMap {
