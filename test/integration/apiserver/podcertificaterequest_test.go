@@ -10,6 +10,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -70,7 +71,12 @@ func TestPodCertificateRequests(t *testing.T) {
 	}
 	other := rest.CopyConfig(config)
 	other.Impersonate = rest.ImpersonationConfig{UserName: "not-a-signer"}
-	_, err = kubernetes.NewForConfigOrDie(other).CertificatesV1().PodCertificateRequests(ns).UpdateStatus(ctx, issued, metav1.UpdateOptions{})
+	// The authorizer reads roles from its informers: until they have the
+	// binding, the update is forbidden outright.
+	_ = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err = kubernetes.NewForConfigOrDie(other).CertificatesV1().PodCertificateRequests(ns).UpdateStatus(ctx, issued, metav1.UpdateOptions{})
+		return !apierrors.IsForbidden(err), nil
+	})
 	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), `User "not-a-signer" is not permitted to "sign" for signer "pcr.example.com/signer"`) {
 		t.Errorf("status by a non-signer: err = %v, want not permitted to sign", err)
 	}
