@@ -102,3 +102,68 @@ current-context: sa
 	}
 	return path
 }
+
+// TestInClusterConfig: a pod's own credentials reach the API: the token,
+// CA bundle and namespace of its kube-api-access volume, read by client-go's
+// in-cluster config (stock kubectl's, run in the pod with no kubeconfig).
+// The pod lists pods once `create role` and `create rolebinding` allow its
+// service account to, and is refused before.
+//
+// The test cluster's API server listens on 127.0.0.1 only (nothing here may
+// answer the network), which a pod's network namespace cannot reach through
+// the kubernetes service: the pod runs in the host's network and names
+// 127.0.0.1 in KUBERNETES_SERVICE_HOST/PORT, the variables in-cluster
+// config reads. What differs from a pod on a real node is the route, not
+// the credentials.
+func TestInClusterConfig(t *testing.T) {
+	forEachNodeKubectl(t, func(t *testing.T, k *kubectl) {
+		s := nodeCluster(t)
+		run := func(name string) (string, string) {
+			t.Helper()
+			k.okIn(t, fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: %s}
+spec:
+  hostNetwork: true
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: %s
+    command: [sh, -c, '/kubectl get pods -o name; echo "exit=$?"; /kubectl auth whoami -o jsonpath="{.status.userInfo.username}"']
+    env:
+    - {name: KUBERNETES_SERVICE_HOST, value: 127.0.0.1}
+    - {name: KUBERNETES_SERVICE_PORT, value: "%d"}
+    volumeMounts: [{name: kubectl, mountPath: /kubectl, readOnly: true}]
+  volumes:
+  - name: kubectl
+    hostPath: {path: %s, type: File}
+`, name, busybox, s.port, kubectlPath(t, "1.33")), "apply", "-f", "-")
+			succeedsWithin(t, 60*time.Second, func() error {
+				if phase := k.jsonpath(t, "pod/"+name, "{.status.phase}"); phase != "Succeeded" {
+					return fmt.Errorf("pod %s is %s, want Succeeded", name, phase)
+				}
+				return nil
+			})
+			out := k.ok(t, "logs", name)
+			list, whoami, _ := strings.Cut(out, "exit=")
+			return list, whoami
+		}
+		user := "system:serviceaccount:" + k.namespace + ":default"
+
+		list, rest := run("refused")
+		if !strings.Contains(list, `pods is forbidden: User "`+user+`" cannot list resource "pods" in API group "" in the namespace "`+k.namespace+`"`) ||
+			!strings.HasPrefix(rest, "1") {
+			t.Errorf("listing pods before the binding: %q, exit %q; want forbidden for %s", list, rest, user)
+		}
+		if !strings.HasSuffix(strings.TrimSpace(rest), user) {
+			t.Errorf("auth whoami in the pod: %q, want %s", rest, user)
+		}
+
+		k.ok(t, "create", "role", "pod-reader", "--verb=list", "--resource=pods")
+		k.ok(t, "create", "rolebinding", "pod-reader", "--role=pod-reader", "--serviceaccount="+k.namespace+":default")
+		list, rest = run("allowed")
+		if !strings.Contains(list, "pod/refused") || !strings.Contains(list, "pod/allowed") || !strings.HasPrefix(rest, "0") {
+			t.Errorf("listing pods after the binding: %q, exit %q; want both pods", list, rest)
+		}
+	})
+}
