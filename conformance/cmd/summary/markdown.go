@@ -105,8 +105,17 @@ func explain(name, failure string, reasons []reason) string {
 		}
 	}
 	first, _, _ := strings.Cut(strings.TrimSpace(failure), "\n")
+	// Some failures print whole objects on their first line: the start
+	// says what failed, the test's log the rest.
+	if r := []rune(first); len(r) > maxFailure {
+		first = string(r[:maxFailure]) + "…"
+	}
 	return "not investigated yet; the failure: " + first
 }
+
+// maxFailure is how much of an unexplained failure's first line the table
+// shows, in characters.
+const maxFailure = 300
 
 // cell escapes what would break a Markdown table cell.
 func cell(s string) string {
