@@ -244,10 +244,14 @@ func TestEndpoints(t *testing.T) {
 	if diff := cmp.Diff(map[string]string{"team": "a", "endpoints.kubernetes.io/managed-by": "endpoint-controller"}, ep.Labels); diff != "" {
 		t.Errorf("endpoints labels (-want +got):\n%s", diff)
 	}
-	if ts := ep.Annotations[corev1.EndpointsLastChangeTriggerTime]; ts == "" {
-		t.Errorf("endpoints have no %s annotation", corev1.EndpointsLastChangeTriggerTime)
-	} else if _, err := time.Parse(time.RFC3339Nano, ts); err != nil {
-		t.Errorf("trigger time annotation %q: %v", ts, err)
+	// The trigger time is best effort, as upstream's: a write after a
+	// sync that saw the change but did not write (a stale cache, say)
+	// has no new trigger and clears the annotation. When it is there it
+	// is a time (controllers/endpoint's unit tests pin its value).
+	if ts, ok := ep.Annotations[corev1.EndpointsLastChangeTriggerTime]; ok {
+		if _, err := time.Parse(time.RFC3339Nano, ts); err != nil {
+			t.Errorf("trigger time annotation %q: %v", ts, err)
+		}
 	}
 	slices := waitSlices(t, client, ns, "web", sliceController, []string{
 		"IPv4 10.244.7.11:8080 http ready=true serving=true terminating=false zone=zone-a host= pod=web-1",
