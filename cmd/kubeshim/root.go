@@ -10,6 +10,6 @@ func newRootCommand() *cobra.Command {
 		Short:        "A light Kubernetes: the real Kubernetes API over plain Linux hosts",
 		SilenceUsage: true,
 	}
-	cmd.AddCommand(newServerCommand(), newAgentCommand(), newUpCommand(), newResetCommand(), newSchedulerCommand(), newControllersCommand(), newProxyCommand(), newImageCommand(), newVersionCommand())
+	cmd.AddCommand(newServerCommand(), newAgentCommand(), newUpCommand(), newResetCommand(), newKubeconfigCommand(), newSchedulerCommand(), newControllersCommand(), newProxyCommand(), newImageCommand(), newVersionCommand())
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apiserver/pkg/authentication/user"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/kubeshim/kubeshim/nodeagent"
 	"github.com/kubeshim/kubeshim/registry/apiserver"
+	nodeauthorizer "github.com/kubeshim/kubeshim/registry/authorization/node"
 )
 
 // newUpCommand runs the one-node cluster: the server (with etcd,
@@ -39,6 +41,17 @@ func newUpCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			ao.DataDir = so.DataDir
+			if err := ao.Complete(); err != nil {
+				return err
+			}
+			// The agent is a node, not an administrator: it reaches what
+			// the Node authorizer and NodeRestriction let its node reach.
+			ao.Kubeconfig = so.NodeKubeconfigPath()
+			if err := apiserver.WriteUserKubeconfig(config, ao.Kubeconfig, "node-"+ao.NodeName,
+				nodeauthorizer.NodeUserPrefix+ao.NodeName, []string{user.NodesGroup}); err != nil {
+				return fmt.Errorf("node kubeconfig: %w", err)
+			}
 			server, err := config.Complete().New()
 			if err != nil {
 				return err
@@ -46,15 +59,10 @@ func newUpCommand() *cobra.Command {
 			serverErr := make(chan error, 1)
 			go func() { serverErr <- server.Run(ctx) }()
 
-			ao.Kubeconfig = so.KubeconfigPath()
-			ao.DataDir = so.DataDir
-			if err := ao.Complete(); err != nil {
-				return err
-			}
 			if err := ao.Validate(); err != nil {
 				return err
 			}
-			if err := waitReady(ctx, ao.Kubeconfig, serverErr); err != nil {
+			if err := waitReady(ctx, so.KubeconfigPath(), serverErr); err != nil {
 				return err
 			}
 			aconfig, err := ao.Config()
@@ -69,7 +77,7 @@ func newUpCommand() *cobra.Command {
 			}
 			agentErr := make(chan error, 1)
 			go func() { agentErr <- agent.Run(ctx) }()
-			fmt.Fprintf(cmd.OutOrStdout(), "kubeshim is up. Use it with:\n  export KUBECONFIG=%s\n  kubectl get nodes\n", ao.Kubeconfig)
+			fmt.Fprintf(cmd.OutOrStdout(), "kubeshim is up. Use it with:\n  export KUBECONFIG=%s\n  kubectl get nodes\n", so.KubeconfigPath())
 			select {
 			case err = <-serverErr:
 				cancel()

@@ -12,17 +12,20 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/informers"
 
+	nodeauthorizer "github.com/kubeshim/kubeshim/registry/authorization/node"
 	rbacauthorizer "github.com/kubeshim/kubeshim/registry/authorization/rbac"
+	"github.com/kubeshim/kubeshim/registry/rbac/bootstrappolicy"
 )
 
 // Authorization modes of --authorization-mode, kube-apiserver's names.
 const (
 	ModeAlwaysAllow = "AlwaysAllow"
 	ModeRBAC        = "RBAC"
+	ModeNode        = "Node"
 )
 
-// authorizationModes are the modes kubeshim has. Node will join them.
-var authorizationModes = []string{ModeAlwaysAllow, ModeRBAC}
+// authorizationModes are the modes kubeshim has.
+var authorizationModes = []string{ModeAlwaysAllow, ModeNode, ModeRBAC}
 
 // validateAuthorization checks --authorization-mode as kube-apiserver does.
 func (o *Options) validateAuthorization() []error {
@@ -68,6 +71,12 @@ func (c *Config) authorization(generic *genericapiserver.Config, factory informe
 			a = authorizerfactory.NewAlwaysAllowAuthorizer()
 		case ModeRBAC:
 			a = rbacauthorizer.NewFromInformers(factory.Rbac().V1())
+		case ModeNode:
+			na, err := nodeauthorizer.New(factory, bootstrappolicy.NodeRules())
+			if err != nil {
+				return err
+			}
+			a = na
 		default:
 			return fmt.Errorf("authorization-mode %q is not a valid mode", mode)
 		}

@@ -16,8 +16,9 @@ func TestValidateAuthorization(t *testing.T) {
 		{modes: []string{"AlwaysAllow"}},
 		{modes: []string{"RBAC", "AlwaysAllow"}},
 		{modes: nil, want: []string{"at least one authorization-mode must be passed"}},
-		{modes: []string{"Node", "RBAC"}, want: []string{`authorization-mode "Node" is not a valid mode (valid: AlwaysAllow, RBAC)`}},
-		{modes: []string{"rbac"}, want: []string{`authorization-mode "rbac" is not a valid mode (valid: AlwaysAllow, RBAC)`}},
+		{modes: []string{"Node", "RBAC"}},
+		{modes: []string{"Webhook", "RBAC"}, want: []string{`authorization-mode "Webhook" is not a valid mode (valid: AlwaysAllow, Node, RBAC)`}},
+		{modes: []string{"rbac"}, want: []string{`authorization-mode "rbac" is not a valid mode (valid: AlwaysAllow, Node, RBAC)`}},
 		{modes: []string{"RBAC", "RBAC"}, want: []string{`authorization-mode ["RBAC" "RBAC"] has mode specified more than once`}},
 	}
 	for _, tt := range tests {

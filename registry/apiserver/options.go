@@ -78,8 +78,10 @@ type Options struct {
 	// kubelets (metrics-server's --metric-resolution).
 	MetricResolution time.Duration
 
-	// AuthorizationModes are the authorizers, in order (AlwaysAllow, RBAC);
-	// members of system:masters are always allowed before them.
+	// AuthorizationModes are the authorizers, in order (AlwaysAllow, Node,
+	// RBAC); members of system:masters are always allowed before them.
+	// The default is kubeadm's Node,RBAC: nodes reach only what their
+	// pods need.
 	AuthorizationModes []string
 
 	// EncryptionProviderConfig is an EncryptionConfiguration file: the
@@ -109,7 +111,7 @@ func NewOptions() *Options {
 		ServiceAccountIssuers:               []string{"https://kubernetes.default.svc.cluster.local"},
 		ServiceAccountExtendTokenExpiration: true,
 		KubeletPreferredAddressTypes:        addressTypes(kubelet.DefaultPreferredAddressTypes),
-		AuthorizationModes:                  []string{ModeRBAC},
+		AuthorizationModes:                  []string{ModeNode, ModeRBAC},
 		MetricResolution:                    metrics.DefaultResolution,
 		Audit:                               genericoptions.NewAuditOptions(),
 		SecureServing:                       genericoptions.NewSecureServingOptions().WithLoopback(),

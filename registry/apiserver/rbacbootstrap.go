@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -80,7 +81,7 @@ func reconcileRBACPolicy(ctx context.Context, client kubernetes.Interface) error
 			failed = append(failed, kind+" "+name)
 		}
 	}
-	for _, r := range append(bootstrappolicy.ClusterRoles(), bootstrappolicy.ControllerRoles()...) {
+	for _, r := range slices.Concat(bootstrappolicy.ClusterRoles(), bootstrappolicy.ControllerRoles(), bootstrappolicy.NodeAgentClusterRoles()) {
 		run("ClusterRole", r.Name, func() (reconciliation.ReconcileOperation, bool, error) {
 			res, err := (&reconciliation.ReconcileRoleOptions{
 				Role:    reconciliation.ClusterRoleRuleOwner{ClusterRole: &r},
@@ -93,7 +94,7 @@ func reconcileRBACPolicy(ctx context.Context, client kubernetes.Interface) error
 			return res.Operation, res.Protected, nil
 		})
 	}
-	for _, b := range append(bootstrappolicy.ClusterRoleBindings(), bootstrappolicy.ControllerRoleBindings()...) {
+	for _, b := range slices.Concat(bootstrappolicy.ClusterRoleBindings(), bootstrappolicy.ControllerRoleBindings(), bootstrappolicy.NodeAgentClusterRoleBindings()) {
 		run("ClusterRoleBinding", b.Name, func() (reconciliation.ReconcileOperation, bool, error) {
 			res, err := (&reconciliation.ReconcileRoleBindingOptions{
 				RoleBinding: reconciliation.ClusterRoleBindingAdapter{ClusterRoleBinding: &b},

@@ -2,7 +2,11 @@ package apiserver
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
+
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/client-go/rest"
 
 	genericapifilters "k8s.io/apiserver/pkg/endpoints/filters"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -81,7 +85,13 @@ func (c CompletedConfig) New() (*Server, error) {
 	}
 	if c.Options.Enabled(RoleScheduler) {
 		err := core.AddPostStartHook("kubeshim-scheduler", func(hc genericapiserver.PostStartHookContext) error {
-			config, err := scheduler.NewOptions().Config(hc.LoopbackClientConfig)
+			// Upstream's kube-scheduler user, bound to system:kube-scheduler
+			// and system:volume-scheduler: RBAC limits it as upstream's.
+			rc, err := componentClientConfig(c.Config, hc.LoopbackClientConfig, "kube-scheduler", user.KubeScheduler)
+			if err != nil {
+				return err
+			}
+			config, err := scheduler.NewOptions().Config(rc)
 			if err != nil {
 				return err
 			}
@@ -140,4 +150,21 @@ func (s *Server) Run(ctx context.Context) error {
 	case err := <-etcdErr:
 		return fmt.Errorf("embedded etcd: %w", err)
 	}
+}
+
+// componentClientConfig is the loopback connection under a component's own
+// user (in groups): a client certificate the cluster CA signs for it
+// (<data-dir>/pki/<file>.crt), in place of the loopback token, whose user
+// is in system:masters.
+func componentClientConfig(c *Config, loopback *rest.Config, file, userName string, groups ...string) (*rest.Config, error) {
+	cert, key, err := c.CA.Issue(c.Options.pkiDir(), file, pki.Request{
+		CommonName: userName, Organization: groups,
+		Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s client certificate: %w", userName, err)
+	}
+	rc := rest.AnonymousClientConfig(loopback)
+	rc.CertFile, rc.KeyFile = cert, key
+	return rc, nil
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -165,5 +166,43 @@ spec:
 		if !strings.Contains(list, "pod/refused") || !strings.Contains(list, "pod/allowed") || !strings.HasPrefix(rest, "0") {
 			t.Errorf("listing pods after the binding: %q, exit %q; want both pods", list, rest)
 		}
+	})
+}
+
+// TestNodeKubeconfig: `kubeshim kubeconfig` issues a node's credentials
+// (system:node:<name> in system:nodes); with them stock kubectl lists the
+// node's own pods, not every pod, and no Secret, as the Node authorizer
+// allows upstream's kubelets.
+func TestNodeKubeconfig(t *testing.T) {
+	s := sharedServer(t)
+	binary, err := serverBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(binary, "kubeconfig", "--data-dir", filepath.Join(s.dir, "data"),
+		"--user", "system:node:kubeconfig-test", "--group", "system:nodes").Output()
+	if err != nil {
+		t.Fatalf("kubeshim kubeconfig: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "node.kubeconfig")
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := exec.Command(binary, "kubeconfig", "--data-dir", t.TempDir(), "--user", "x").CombinedOutput(); err == nil || !strings.Contains(string(r), "read the admin kubeconfig") {
+		t.Errorf("kubeshim kubeconfig on a dir that is no server's: %v, %s; want an error saying so", err, r)
+	}
+	forEachKubectl(t, func(t *testing.T, k *kubectl) {
+		node := k.withEnv("KUBECONFIG=" + path)
+		if k.version != "1.27" { // `auth whoami` came with kubectl 1.28
+			if got := node.ok(t, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"); !strings.HasPrefix(got, "system:node:kubeconfig-test ") || !strings.Contains(got, "system:nodes") {
+				t.Errorf("whoami with the node kubeconfig: %q", got)
+			}
+		}
+		node.fails(t, `pods is forbidden: User "system:node:kubeconfig-test" cannot list resource "pods" in API group "" at the cluster scope: node: can only list/watch pods with spec.nodeName field selector`,
+			"get", "pods", "-A")
+		node.ok(t, "get", "pods", "-A", "--field-selector", "spec.nodeName=kubeconfig-test")
+		node.fails(t, `secrets is forbidden: User "system:node:kubeconfig-test" cannot list resource "secrets" in API group "" in the namespace "`+k.namespace+`"`,
+			"get", "secrets", "-n", k.namespace)
+		node.fails(t, `nodes "kubeconfig-test" not found`, "get", "node", "kubeconfig-test")
 	})
 }

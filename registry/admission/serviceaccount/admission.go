@@ -78,10 +78,17 @@ func pod(a admission.Attributes) (*corev1.Pod, bool) {
 	return p, ok
 }
 
+// isMirror reports whether the pod is a static pod's mirror: upstream
+// checks that the annotation is there, whatever its value.
+func isMirror(pod *corev1.Pod) bool {
+	_, ok := pod.Annotations[mirrorPodAnnotation]
+	return ok
+}
+
 // Admit names the default service account in pods that name none.
 func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
 	pod, ok := pod(a)
-	if !ok || pod.Annotations[mirrorPodAnnotation] != "" {
+	if !ok || isMirror(pod) {
 		return nil
 	}
 	if pod.Spec.ServiceAccountName == "" {
@@ -177,7 +184,7 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 	if !ok {
 		return nil
 	}
-	if pod.Annotations[mirrorPodAnnotation] != "" {
+	if isMirror(pod) {
 		if pod.Spec.ServiceAccountName != "" {
 			return admission.NewForbidden(a, fmt.Errorf("a mirror pod may not reference service accounts"))
 		}

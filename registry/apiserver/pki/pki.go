@@ -54,6 +54,16 @@ func LoadOrCreateCA(dir, name, commonName string) (*CA, error) {
 	return &CA{Cert: cert, Key: key, CertFile: certFile}, nil
 }
 
+// LoadCA loads <dir>/<name>.crt and .key, which must exist.
+func LoadCA(dir, name string) (*CA, error) {
+	certFile, keyFile := filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
+	cert, key, err := load(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("load CA: %w", err)
+	}
+	return &CA{Cert: cert, Key: key, CertFile: certFile}, nil
+}
+
 // Request is what an issued certificate says.
 type Request struct {
 	CommonName   string
