@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"maps"
@@ -23,6 +24,7 @@ import (
 	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
@@ -30,13 +32,16 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	proxyutil "k8s.io/apiserver/pkg/util/proxy"
+	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/restmapper"
 	netutils "k8s.io/utils/net"
 
 	"github.com/kubeshim/kubeshim/apis/scheme"
 	"github.com/kubeshim/kubeshim/registry/admissionregistration/mutatingadmissionpolicy"
 	"github.com/kubeshim/kubeshim/registry/admissionregistration/mutatingadmissionpolicybinding"
 	"github.com/kubeshim/kubeshim/registry/admissionregistration/mutatingwebhookconfiguration"
+	"github.com/kubeshim/kubeshim/registry/admissionregistration/paramauthz"
 	"github.com/kubeshim/kubeshim/registry/admissionregistration/validatingadmissionpolicy"
 	"github.com/kubeshim/kubeshim/registry/admissionregistration/validatingadmissionpolicybinding"
 	"github.com/kubeshim/kubeshim/registry/admissionregistration/validatingwebhookconfiguration"
@@ -104,6 +109,7 @@ type groupVersion struct {
 // the API; tokens configure serviceaccounts/token; pods are how the pod
 // subresources reach kubelets and pods; authz is the server's authorizer.
 func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions, pods pod.Connections, authz authorizer.Authorizer) []groupVersion {
+	params := paramChecker(client, authz)
 	return []groupVersion{
 		{gv: corev1.SchemeGroupVersion, defs: []resource.Definition{
 			endpoints.Definition(),
@@ -148,8 +154,8 @@ func served(client kubernetes.Interface, tokens serviceaccount.TokenOptions, pod
 			custom: []func(generic.RESTOptionsGetter) (map[string]rest.Storage, error){certificatesigningrequest.NewStorage}},
 		{gv: admissionregistrationv1.SchemeGroupVersion, defs: []resource.Definition{
 			validatingwebhookconfiguration.Definition(), mutatingwebhookconfiguration.Definition(),
-			validatingadmissionpolicy.Definition(), validatingadmissionpolicybinding.Definition(),
-			mutatingadmissionpolicy.Definition(), mutatingadmissionpolicybinding.Definition(),
+			validatingadmissionpolicy.Definition(params), validatingadmissionpolicybinding.Definition(params),
+			mutatingadmissionpolicy.Definition(params), mutatingadmissionpolicybinding.Definition(params),
 		}},
 		{gv: resourcev1.SchemeGroupVersion, defs: []resource.Definition{
 			deviceclass.Definition(), resourceclaim.Definition(), resourceclaimtemplate.Definition(),
@@ -308,4 +314,38 @@ func serviceProxy(c *Config, core map[string]rest.Storage, transport http.RoundT
 		family = corev1.IPv6Protocol
 	}
 	return service.NewProxyREST(services, pods, slices, family, transport), nil
+}
+
+// paramChecker authorizes admission policies' paramKinds and bindings'
+// paramRefs: kinds are mapped to resources through discovery (cached,
+// refreshed on a miss), policies read through the loopback client.
+func paramChecker(client kubernetes.Interface, authz authorizer.Authorizer) *paramauthz.Checker {
+	if authz == nil {
+		return nil
+	}
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(client.Discovery()))
+	return &paramauthz.Checker{
+		Authorizer: authz,
+		Resolve: func(gvk schema.GroupVersionKind) (schema.GroupVersionResource, error) {
+			m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+			if err != nil {
+				return schema.GroupVersionResource{}, err
+			}
+			return m.Resource, nil
+		},
+		ValidatingParamKind: func(ctx context.Context, name string) (*admissionregistrationv1.ParamKind, error) {
+			p, err := client.AdmissionregistrationV1().ValidatingAdmissionPolicies().Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
+			return p.Spec.ParamKind, nil
+		},
+		MutatingParamKind: func(ctx context.Context, name string) (*admissionregistrationv1.ParamKind, error) {
+			p, err := client.AdmissionregistrationV1().MutatingAdmissionPolicies().Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
+			return p.Spec.ParamKind, nil
+		},
+	}
 }

@@ -61,6 +61,12 @@ type Definition struct {
 	// metadata.namespace.
 	Fields fieldselector.Func
 
+	// RequireResourceVersion refuses an update without
+	// metadata.resourceVersion (422, "must be specified for an update"), as
+	// upstream's strategies whose AllowUnconditionalUpdate is false do
+	// (admission configuration, leases, disruption budgets, CSI objects,
+	// ...): the last writer may not silently win.
+	RequireResourceVersion bool
 	// AllowCreateOnUpdate lets a PUT create the object (upstream allows it
 	// for a few kinds: leases, endpoints, events...).
 	AllowCreateOnUpdate bool

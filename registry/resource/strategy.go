@@ -88,9 +88,11 @@ func (strategy) WarningsOnCreate(context.Context, runtime.Object) []string { ret
 func (strategy) WarningsOnUpdate(context.Context, runtime.Object, runtime.Object) []string {
 	return nil
 }
-func (strategy) Canonicalize(runtime.Object)                               {}
-func (s strategy) AllowCreateOnUpdate(context.Context) bool                { return s.def.AllowCreateOnUpdate }
-func (strategy) AllowUnconditionalUpdate(context.Context) bool             { return true }
+func (strategy) Canonicalize(runtime.Object)                {}
+func (s strategy) AllowCreateOnUpdate(context.Context) bool { return s.def.AllowCreateOnUpdate }
+func (s strategy) AllowUnconditionalUpdate(context.Context) bool {
+	return !s.def.RequireResourceVersion
+}
 func (s strategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set { return s.resetFields }
 
 // gracefulStrategy is a strategy for kinds that delete gracefully (pods).

@@ -11,13 +11,14 @@ import (
 // Definition is the mutatingwebhookconfigurations resource.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:        admissionregistrationv1.Resource("mutatingwebhookconfigurations"),
-		Singular:        "mutatingwebhookconfiguration",
-		NamespaceScoped: false,
-		New:             func() runtime.Object { return &admissionregistrationv1.MutatingWebhookConfiguration{} },
-		NewList:         func() runtime.Object { return &admissionregistrationv1.MutatingWebhookConfigurationList{} },
-		Categories:      []string{"api-extensions"},
-		Validate:        resource.Validate(admissionregistration.ValidateMutatingWebhookConfiguration),
-		ValidateUpdate:  resource.ValidateUpdate(admissionregistration.ValidateMutatingWebhookConfigurationUpdate),
+		Resource:               admissionregistrationv1.Resource("mutatingwebhookconfigurations"),
+		RequireResourceVersion: true,
+		Singular:               "mutatingwebhookconfiguration",
+		NamespaceScoped:        false,
+		New:                    func() runtime.Object { return &admissionregistrationv1.MutatingWebhookConfiguration{} },
+		NewList:                func() runtime.Object { return &admissionregistrationv1.MutatingWebhookConfigurationList{} },
+		Categories:             []string{"api-extensions"},
+		Validate:               resource.Validate(admissionregistration.ValidateMutatingWebhookConfiguration),
+		ValidateUpdate:         resource.ValidateUpdate(admissionregistration.ValidateMutatingWebhookConfigurationUpdate),
 	}
 }

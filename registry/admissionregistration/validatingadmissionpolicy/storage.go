@@ -5,21 +5,24 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubeshim/kubeshim/apis/admissionregistration"
+	"github.com/kubeshim/kubeshim/registry/admissionregistration/paramauthz"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
-// Definition is the validatingadmissionpolicies resource.
-func Definition() resource.Definition {
+// Definition is the validatingadmissionpolicies resource; params authorizes the paramKind of
+// what is written.
+func Definition(params *paramauthz.Checker) resource.Definition {
 	return resource.Definition{
-		Resource:             admissionregistrationv1.Resource("validatingadmissionpolicies"),
-		Singular:             "validatingadmissionpolicy",
-		NamespaceScoped:      false,
-		New:                  func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicy{} },
-		NewList:              func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyList{} },
-		Categories:           []string{"api-extensions"},
-		Validate:             resource.Validate(admissionregistration.ValidateValidatingAdmissionPolicy),
-		ValidateUpdate:       resource.ValidateUpdate(admissionregistration.ValidateValidatingAdmissionPolicyUpdate),
-		ValidateStatusUpdate: resource.ValidateUpdate(admissionregistration.ValidateValidatingAdmissionPolicyStatusUpdate),
-		Status:               true,
+		Resource:               admissionregistrationv1.Resource("validatingadmissionpolicies"),
+		RequireResourceVersion: true,
+		Singular:               "validatingadmissionpolicy",
+		NamespaceScoped:        false,
+		New:                    func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicy{} },
+		NewList:                func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyList{} },
+		Categories:             []string{"api-extensions"},
+		Validate:               params.Validate(resource.Validate(admissionregistration.ValidateValidatingAdmissionPolicy)),
+		ValidateUpdate:         params.ValidateUpdate(resource.ValidateUpdate(admissionregistration.ValidateValidatingAdmissionPolicyUpdate)),
+		ValidateStatusUpdate:   resource.ValidateUpdate(admissionregistration.ValidateValidatingAdmissionPolicyStatusUpdate),
+		Status:                 true,
 	}
 }

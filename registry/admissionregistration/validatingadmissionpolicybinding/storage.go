@@ -5,19 +5,22 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubeshim/kubeshim/apis/admissionregistration"
+	"github.com/kubeshim/kubeshim/registry/admissionregistration/paramauthz"
 	"github.com/kubeshim/kubeshim/registry/resource"
 )
 
-// Definition is the validatingadmissionpolicybindings resource.
-func Definition() resource.Definition {
+// Definition is the validatingadmissionpolicybindings resource; params authorizes the paramRef of
+// what is written.
+func Definition(params *paramauthz.Checker) resource.Definition {
 	return resource.Definition{
-		Resource:        admissionregistrationv1.Resource("validatingadmissionpolicybindings"),
-		Singular:        "validatingadmissionpolicybinding",
-		NamespaceScoped: false,
-		New:             func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyBinding{} },
-		NewList:         func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyBindingList{} },
-		Categories:      []string{"api-extensions"},
-		Validate:        resource.Validate(admissionregistration.ValidateValidatingAdmissionPolicyBinding),
-		ValidateUpdate:  resource.ValidateUpdate(admissionregistration.ValidateValidatingAdmissionPolicyBindingUpdate),
+		Resource:               admissionregistrationv1.Resource("validatingadmissionpolicybindings"),
+		RequireResourceVersion: true,
+		Singular:               "validatingadmissionpolicybinding",
+		NamespaceScoped:        false,
+		New:                    func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyBinding{} },
+		NewList:                func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyBindingList{} },
+		Categories:             []string{"api-extensions"},
+		Validate:               params.Validate(resource.Validate(admissionregistration.ValidateValidatingAdmissionPolicyBinding)),
+		ValidateUpdate:         params.ValidateUpdate(resource.ValidateUpdate(admissionregistration.ValidateValidatingAdmissionPolicyBindingUpdate)),
 	}
 }

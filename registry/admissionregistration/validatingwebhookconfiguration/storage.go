@@ -11,13 +11,14 @@ import (
 // Definition is the validatingwebhookconfigurations resource.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:        admissionregistrationv1.Resource("validatingwebhookconfigurations"),
-		Singular:        "validatingwebhookconfiguration",
-		NamespaceScoped: false,
-		New:             func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} },
-		NewList:         func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfigurationList{} },
-		Categories:      []string{"api-extensions"},
-		Validate:        resource.Validate(admissionregistration.ValidateValidatingWebhookConfiguration),
-		ValidateUpdate:  resource.ValidateUpdate(admissionregistration.ValidateValidatingWebhookConfigurationUpdate),
+		Resource:               admissionregistrationv1.Resource("validatingwebhookconfigurations"),
+		RequireResourceVersion: true,
+		Singular:               "validatingwebhookconfiguration",
+		NamespaceScoped:        false,
+		New:                    func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} },
+		NewList:                func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfigurationList{} },
+		Categories:             []string{"api-extensions"},
+		Validate:               resource.Validate(admissionregistration.ValidateValidatingWebhookConfiguration),
+		ValidateUpdate:         resource.ValidateUpdate(admissionregistration.ValidateValidatingWebhookConfigurationUpdate),
 	}
 }

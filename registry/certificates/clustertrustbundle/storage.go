@@ -12,13 +12,14 @@ import (
 // no status and is selectable by spec.signerName.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:        certificatesv1.Resource("clustertrustbundles"),
-		Singular:        "clustertrustbundle",
-		NamespaceScoped: false,
-		New:             func() runtime.Object { return &certificatesv1.ClusterTrustBundle{} },
-		NewList:         func() runtime.Object { return &certificatesv1.ClusterTrustBundleList{} },
-		Fields:          certificates.ClusterTrustBundleFields,
-		Validate:        resource.Validate(certificates.ValidateClusterTrustBundle),
-		ValidateUpdate:  resource.ValidateUpdate(certificates.ValidateClusterTrustBundleUpdate),
+		Resource:               certificatesv1.Resource("clustertrustbundles"),
+		RequireResourceVersion: true,
+		Singular:               "clustertrustbundle",
+		NamespaceScoped:        false,
+		New:                    func() runtime.Object { return &certificatesv1.ClusterTrustBundle{} },
+		NewList:                func() runtime.Object { return &certificatesv1.ClusterTrustBundleList{} },
+		Fields:                 certificates.ClusterTrustBundleFields,
+		Validate:               resource.Validate(certificates.ValidateClusterTrustBundle),
+		ValidateUpdate:         resource.ValidateUpdate(certificates.ValidateClusterTrustBundleUpdate),
 	}
 }

@@ -23,15 +23,16 @@ import (
 // sign (write an answer to /status).
 func Definition(authz authorizer.Authorizer) resource.Definition {
 	return resource.Definition{
-		Resource:        certificatesv1.Resource("podcertificaterequests"),
-		Singular:        "podcertificaterequest",
-		NamespaceScoped: true,
-		New:             func() runtime.Object { return &certificatesv1.PodCertificateRequest{} },
-		NewList:         func() runtime.Object { return &certificatesv1.PodCertificateRequestList{} },
-		Status:          true,
-		Fields:          certificates.PodCertificateRequestFields,
-		Validate:        resource.Validate(certificates.ValidatePodCertificateRequest),
-		ValidateUpdate:  resource.ValidateUpdate(certificates.ValidatePodCertificateRequestUpdate),
+		Resource:               certificatesv1.Resource("podcertificaterequests"),
+		RequireResourceVersion: true,
+		Singular:               "podcertificaterequest",
+		NamespaceScoped:        true,
+		New:                    func() runtime.Object { return &certificatesv1.PodCertificateRequest{} },
+		NewList:                func() runtime.Object { return &certificatesv1.PodCertificateRequestList{} },
+		Status:                 true,
+		Fields:                 certificates.PodCertificateRequestFields,
+		Validate:               resource.Validate(certificates.ValidatePodCertificateRequest),
+		ValidateUpdate:         resource.ValidateUpdate(certificates.ValidatePodCertificateRequestUpdate),
 		// /status changes the status only, as upstream.
 		PrepareForStatusUpdate: func(_ context.Context, obj, old runtime.Object) {
 			metav1.ResetObjectMetaForStatus(&pcr(obj).ObjectMeta, &pcr(old).ObjectMeta)

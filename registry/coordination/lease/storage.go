@@ -11,12 +11,13 @@ import (
 // Definition is the leases resource.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:        coordinationv1.Resource("leases"),
-		Singular:        "lease",
-		NamespaceScoped: true,
-		New:             func() runtime.Object { return &coordinationv1.Lease{} },
-		NewList:         func() runtime.Object { return &coordinationv1.LeaseList{} },
-		Validate:        resource.Validate(coordination.ValidateLease),
-		ValidateUpdate:  resource.ValidateUpdate(coordination.ValidateLeaseUpdate),
+		Resource:               coordinationv1.Resource("leases"),
+		RequireResourceVersion: true,
+		Singular:               "lease",
+		NamespaceScoped:        true,
+		New:                    func() runtime.Object { return &coordinationv1.Lease{} },
+		NewList:                func() runtime.Object { return &coordinationv1.LeaseList{} },
+		Validate:               resource.Validate(coordination.ValidateLease),
+		ValidateUpdate:         resource.ValidateUpdate(coordination.ValidateLeaseUpdate),
 	}
 }

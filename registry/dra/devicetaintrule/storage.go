@@ -18,15 +18,16 @@ var now = time.Now
 // Definition is the devicetaintrules resource.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:             resourcev1.Resource("devicetaintrules"),
-		Singular:             "devicetaintrule",
-		New:                  func() runtime.Object { return &resourcev1.DeviceTaintRule{} },
-		NewList:              func() runtime.Object { return &resourcev1.DeviceTaintRuleList{} },
-		Status:               true,
-		PrepareForUpdate:     prepareForUpdate,
-		Validate:             resource.Validate(dra.ValidateDeviceTaintRule),
-		ValidateUpdate:       resource.ValidateUpdate(dra.ValidateDeviceTaintRuleUpdate),
-		ValidateStatusUpdate: resource.ValidateUpdate(dra.ValidateDeviceTaintRuleStatusUpdate),
+		Resource:               resourcev1.Resource("devicetaintrules"),
+		RequireResourceVersion: true,
+		Singular:               "devicetaintrule",
+		New:                    func() runtime.Object { return &resourcev1.DeviceTaintRule{} },
+		NewList:                func() runtime.Object { return &resourcev1.DeviceTaintRuleList{} },
+		Status:                 true,
+		PrepareForUpdate:       prepareForUpdate,
+		Validate:               resource.Validate(dra.ValidateDeviceTaintRule),
+		ValidateUpdate:         resource.ValidateUpdate(dra.ValidateDeviceTaintRuleUpdate),
+		ValidateStatusUpdate:   resource.ValidateUpdate(dra.ValidateDeviceTaintRuleStatusUpdate),
 	}
 }
 

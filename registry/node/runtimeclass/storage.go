@@ -11,12 +11,13 @@ import (
 // Definition is the runtimeclasses resource.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:        nodev1.Resource("runtimeclasses"),
-		Singular:        "runtimeclass",
-		NamespaceScoped: false,
-		New:             func() runtime.Object { return &nodev1.RuntimeClass{} },
-		NewList:         func() runtime.Object { return &nodev1.RuntimeClassList{} },
-		Validate:        resource.Validate(node.ValidateRuntimeClass),
-		ValidateUpdate:  resource.ValidateUpdate(node.ValidateRuntimeClassUpdate),
+		Resource:               nodev1.Resource("runtimeclasses"),
+		RequireResourceVersion: true,
+		Singular:               "runtimeclass",
+		NamespaceScoped:        false,
+		New:                    func() runtime.Object { return &nodev1.RuntimeClass{} },
+		NewList:                func() runtime.Object { return &nodev1.RuntimeClassList{} },
+		Validate:               resource.Validate(node.ValidateRuntimeClass),
+		ValidateUpdate:         resource.ValidateUpdate(node.ValidateRuntimeClassUpdate),
 	}
 }

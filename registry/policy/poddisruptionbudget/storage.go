@@ -11,15 +11,16 @@ import (
 // Definition is the poddisruptionbudgets resource.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:             policyv1.Resource("poddisruptionbudgets"),
-		Singular:             "poddisruptionbudget",
-		NamespaceScoped:      true,
-		New:                  func() runtime.Object { return &policyv1.PodDisruptionBudget{} },
-		NewList:              func() runtime.Object { return &policyv1.PodDisruptionBudgetList{} },
-		ShortNames:           []string{"pdb"},
-		Status:               true,
-		Validate:             resource.Validate(policy.ValidatePodDisruptionBudget),
-		ValidateUpdate:       resource.ValidateUpdate(policy.ValidatePodDisruptionBudgetUpdate),
-		ValidateStatusUpdate: resource.ValidateUpdate(policy.ValidatePodDisruptionBudgetStatusUpdate),
+		Resource:               policyv1.Resource("poddisruptionbudgets"),
+		RequireResourceVersion: true,
+		Singular:               "poddisruptionbudget",
+		NamespaceScoped:        true,
+		New:                    func() runtime.Object { return &policyv1.PodDisruptionBudget{} },
+		NewList:                func() runtime.Object { return &policyv1.PodDisruptionBudgetList{} },
+		ShortNames:             []string{"pdb"},
+		Status:                 true,
+		Validate:               resource.Validate(policy.ValidatePodDisruptionBudget),
+		ValidateUpdate:         resource.ValidateUpdate(policy.ValidatePodDisruptionBudgetUpdate),
+		ValidateStatusUpdate:   resource.ValidateUpdate(policy.ValidatePodDisruptionBudgetStatusUpdate),
 	}
 }

@@ -11,12 +11,13 @@ import (
 // Definition is the csidrivers resource.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:        storagev1.Resource("csidrivers"),
-		Singular:        "csidriver",
-		NamespaceScoped: false,
-		New:             func() runtime.Object { return &storagev1.CSIDriver{} },
-		NewList:         func() runtime.Object { return &storagev1.CSIDriverList{} },
-		Validate:        resource.Validate(storage.ValidateCSIDriver),
-		ValidateUpdate:  resource.ValidateUpdate(storage.ValidateCSIDriverUpdate),
+		Resource:               storagev1.Resource("csidrivers"),
+		RequireResourceVersion: true,
+		Singular:               "csidriver",
+		NamespaceScoped:        false,
+		New:                    func() runtime.Object { return &storagev1.CSIDriver{} },
+		NewList:                func() runtime.Object { return &storagev1.CSIDriverList{} },
+		Validate:               resource.Validate(storage.ValidateCSIDriver),
+		ValidateUpdate:         resource.ValidateUpdate(storage.ValidateCSIDriverUpdate),
 	}
 }

@@ -11,12 +11,13 @@ import (
 // Definition is the csinodes resource.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:        storagev1.Resource("csinodes"),
-		Singular:        "csinode",
-		NamespaceScoped: false,
-		New:             func() runtime.Object { return &storagev1.CSINode{} },
-		NewList:         func() runtime.Object { return &storagev1.CSINodeList{} },
-		Validate:        resource.Validate(storage.ValidateCSINode),
-		ValidateUpdate:  resource.ValidateUpdate(storage.ValidateCSINodeUpdate),
+		Resource:               storagev1.Resource("csinodes"),
+		RequireResourceVersion: true,
+		Singular:               "csinode",
+		NamespaceScoped:        false,
+		New:                    func() runtime.Object { return &storagev1.CSINode{} },
+		NewList:                func() runtime.Object { return &storagev1.CSINodeList{} },
+		Validate:               resource.Validate(storage.ValidateCSINode),
+		ValidateUpdate:         resource.ValidateUpdate(storage.ValidateCSINodeUpdate),
 	}
 }

@@ -14,12 +14,13 @@ import (
 // table, so it has no TableConvertor of its own.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:        storagev1.Resource("csistoragecapacities"),
-		Singular:        "csistoragecapacity",
-		NamespaceScoped: true,
-		New:             func() runtime.Object { return &storagev1.CSIStorageCapacity{} },
-		NewList:         func() runtime.Object { return &storagev1.CSIStorageCapacityList{} },
-		Validate:        resource.Validate(storage.ValidateCSIStorageCapacity),
-		ValidateUpdate:  resource.ValidateUpdate(storage.ValidateCSIStorageCapacityUpdate),
+		Resource:               storagev1.Resource("csistoragecapacities"),
+		RequireResourceVersion: true,
+		Singular:               "csistoragecapacity",
+		NamespaceScoped:        true,
+		New:                    func() runtime.Object { return &storagev1.CSIStorageCapacity{} },
+		NewList:                func() runtime.Object { return &storagev1.CSIStorageCapacityList{} },
+		Validate:               resource.Validate(storage.ValidateCSIStorageCapacity),
+		ValidateUpdate:         resource.ValidateUpdate(storage.ValidateCSIStorageCapacityUpdate),
 	}
 }

@@ -11,14 +11,15 @@ import (
 // Definition is the volumeattachments resource.
 func Definition() resource.Definition {
 	return resource.Definition{
-		Resource:             storagev1.Resource("volumeattachments"),
-		Singular:             "volumeattachment",
-		NamespaceScoped:      false,
-		New:                  func() runtime.Object { return &storagev1.VolumeAttachment{} },
-		NewList:              func() runtime.Object { return &storagev1.VolumeAttachmentList{} },
-		Status:               true,
-		Validate:             resource.Validate(storage.ValidateVolumeAttachment),
-		ValidateUpdate:       resource.ValidateUpdate(storage.ValidateVolumeAttachmentUpdate),
-		ValidateStatusUpdate: resource.ValidateUpdate(storage.ValidateVolumeAttachmentStatusUpdate),
+		Resource:               storagev1.Resource("volumeattachments"),
+		RequireResourceVersion: true,
+		Singular:               "volumeattachment",
+		NamespaceScoped:        false,
+		New:                    func() runtime.Object { return &storagev1.VolumeAttachment{} },
+		NewList:                func() runtime.Object { return &storagev1.VolumeAttachmentList{} },
+		Status:                 true,
+		Validate:               resource.Validate(storage.ValidateVolumeAttachment),
+		ValidateUpdate:         resource.ValidateUpdate(storage.ValidateVolumeAttachmentUpdate),
+		ValidateStatusUpdate:   resource.ValidateUpdate(storage.ValidateVolumeAttachmentStatusUpdate),
 	}
 }
