@@ -45,6 +45,10 @@ type Options struct {
 	// HPA holds the horizontal pod autoscaler's sync period, windows and
 	// tolerance (--horizontal-pod-autoscaler-*).
 	HPA horizontalpodautoscaler.Options
+	// UseServiceAccountCredentials runs each controller as its own service
+	// account (kube-controller-manager's flag; kubeadm turns it on, and so
+	// does the server for the controllers it runs).
+	UseServiceAccountCredentials bool
 }
 
 // NewOptions returns the defaults.
@@ -89,6 +93,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&o.HPA.Tolerance, "horizontal-pod-autoscaler-tolerance", o.HPA.Tolerance, "How far from 1 the ratio of a metric to its target must be for the horizontal pod autoscaler to scale.")
 	fs.DurationVar(&o.HPA.CPUInitializationPeriod, "horizontal-pod-autoscaler-cpu-initialization-period", o.HPA.CPUInitializationPeriod, "How long after a pod starts the horizontal pod autoscaler distrusts its CPU samples.")
 	fs.DurationVar(&o.HPA.InitialReadinessDelay, "horizontal-pod-autoscaler-initial-readiness-delay", o.HPA.InitialReadinessDelay, "How long after a pod starts a readiness change counts as its initial readiness for the horizontal pod autoscaler.")
+	fs.BoolVar(&o.UseServiceAccountCredentials, "use-service-account-credentials", o.UseServiceAccountCredentials, "If true, use individual service account credentials for each controller.")
 	options.BindLeaderElectionFlags(&o.LeaderElection, fs)
 }
 
@@ -158,6 +163,7 @@ func (o *Options) Config(restConfig *rest.Config, rootCA []byte) (Config, *Leade
 	c := Config{Client: rc, RootCA: rootCA, Workers: o.ConcurrentSyncs}
 	c.NodeLifecycle.GracePeriod = o.NodeMonitorGracePeriod
 	c.HPA = o.HPA
+	c.UseServiceAccountCredentials = o.UseServiceAccountCredentials
 	if o.ClusterCIDR != "" {
 		c.NodeIPAM.ClusterCIDRs = []string{o.ClusterCIDR}
 	}

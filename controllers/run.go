@@ -7,7 +7,6 @@ import (
 
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
@@ -63,6 +62,9 @@ type Config struct {
 	// HPA holds the horizontal pod autoscaler's periods and tolerance
 	// (--horizontal-pod-autoscaler-*).
 	HPA horizontalpodautoscaler.Options
+	// UseServiceAccountCredentials runs each controller as its own service
+	// account in kube-system (--use-service-account-credentials).
+	UseServiceAccountCredentials bool
 }
 
 // Run starts every controller and blocks until ctx is done.
@@ -74,68 +76,76 @@ func Run(ctx context.Context, c Config) error {
 	// The controllers use deprecated APIs on purpose (v1 Endpoints); as
 	// kube-controller-manager, they do not log the server's warnings.
 	rc.WarningHandler = rest.NoWarnings{}
+	// The shared informers and the service accounts' tokens use the
+	// controller manager's own identity; each controller writes with its
+	// own (see clients).
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return fmt.Errorf("controllers client: %w", err)
 	}
-	meta, err := metadata.NewForConfig(rc)
-	if err != nil {
-		return fmt.Errorf("controllers metadata client: %w", err)
-	}
 	factory := informers.NewSharedInformerFactory(client, 10*time.Minute)
-	ns := namespace.New(client, meta, factory.Core().V1().Namespaces())
-	gc := garbagecollector.New(meta, client.Discovery())
-	rsc := replicaset.New(client, replicaset.ReplicaSets(client, factory.Apps().V1().ReplicaSets()), factory.Core().V1().Pods())
-	dc := deployment.New(client, factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
-	rcc := replicationcontroller.New(client, factory.Core().V1().ReplicationControllers(), factory.Core().V1().Pods())
-	ep := endpoint.New(client, factory.Core().V1().Services(), factory.Core().V1().Pods(), factory.Core().V1().Endpoints())
-	eps := endpointslice.New(client, factory.Core().V1().Services(), factory.Core().V1().Pods(), factory.Core().V1().Nodes(), factory.Discovery().V1().EndpointSlices())
-	epm := endpointslicemirroring.New(client, factory.Core().V1().Endpoints(), factory.Core().V1().Services(), factory.Discovery().V1().EndpointSlices())
-	quota := resourcequota.New(client, factory)
-	sa := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
-	ca := rootca.New(client, c.RootCA, factory.Core().V1().Namespaces(), factory.Core().V1().ConfigMaps())
+	cl := newClients(ctx, c, rc, client)
+
+	ns := namespace.New(cl.client("namespace-controller"), cl.metadata("namespace-controller"), factory.Core().V1().Namespaces())
+	gc := garbagecollector.New(cl.metadata("generic-garbage-collector"), cl.client("generic-garbage-collector").Discovery())
+	rsClient := cl.client("replicaset-controller")
+	rsc := replicaset.New(rsClient, replicaset.ReplicaSets(rsClient, factory.Apps().V1().ReplicaSets()), factory.Core().V1().Pods())
+	dc := deployment.New(cl.client("deployment-controller"), factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
+	rcc := replicationcontroller.New(cl.client("replication-controller"), factory.Core().V1().ReplicationControllers(), factory.Core().V1().Pods())
+	ep := endpoint.New(cl.client("endpoint-controller"), factory.Core().V1().Services(), factory.Core().V1().Pods(), factory.Core().V1().Endpoints())
+	eps := endpointslice.New(cl.client("endpointslice-controller"), factory.Core().V1().Services(), factory.Core().V1().Pods(), factory.Core().V1().Nodes(), factory.Discovery().V1().EndpointSlices())
+	epm := endpointslicemirroring.New(cl.client("endpointslicemirroring-controller"), factory.Core().V1().Endpoints(), factory.Core().V1().Services(), factory.Discovery().V1().EndpointSlices())
+	quota := resourcequota.New(cl.client("resourcequota-controller"), factory)
+	sa := serviceaccount.New(cl.client("service-account-controller"), factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
+	ca := rootca.New(cl.client("root-ca-cert-publisher"), c.RootCA, factory.Core().V1().Namespaces(), factory.Core().V1().ConfigMaps())
 	// Disabled by default in kube-controller-manager, enabled by kubeadm:
 	// kubeshim runs them as kubeadm's clusters do.
-	tcl := bootstraptokencleaner.New(client, factory.Core().V1().Secrets())
-	bts := bootstrapsigner.New(client, factory.Core().V1().Secrets(), factory.Core().V1().ConfigMaps())
-	cj := cronjob.New(client, factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs())
-	jc := job.New(client, factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
-	ttl := ttlafterfinished.New(client, factory.Batch().V1().Jobs())
-	cra := clusterroleaggregation.New(client, factory.Rbac().V1().ClusterRoles())
-	dsc := daemonset.New(client, factory.Apps().V1().DaemonSets(), factory.Apps().V1().ControllerRevisions(), factory.Core().V1().Pods(), factory.Core().V1().Nodes())
-	ssc := statefulset.New(client, factory.Apps().V1().StatefulSets(), factory.Core().V1().Pods(), factory.Core().V1().PersistentVolumeClaims(), factory.Apps().V1().ControllerRevisions())
-	nlc := nodelifecycle.New(client, factory.Core().V1().Nodes(), factory.Coordination().V1().Leases(), factory.Core().V1().Pods(), c.NodeLifecycle)
-	pdb := disruption.New(client, factory.Policy().V1().PodDisruptionBudgets(), factory.Core().V1().Pods(), factory.Core().V1().ReplicationControllers(), factory.Apps().V1().ReplicaSets(), factory.Apps().V1().Deployments(), factory.Apps().V1().StatefulSets())
-	tec := tainteviction.New(client, factory.Core().V1().Pods(), factory.Core().V1().Nodes())
-	pgc := podgc.New(client, factory.Core().V1().Pods(), factory.Core().V1().Nodes(), c.PodGC)
-	ipam, err := nodeipam.New(client, factory.Core().V1().Nodes(), c.NodeIPAM)
+	tcl := bootstraptokencleaner.New(cl.client("token-cleaner"), factory.Core().V1().Secrets())
+	bts := bootstrapsigner.New(cl.client("bootstrap-signer"), factory.Core().V1().Secrets(), factory.Core().V1().ConfigMaps())
+	cj := cronjob.New(cl.client("cronjob-controller"), factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs())
+	jc := job.New(cl.client("job-controller"), factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
+	ttl := ttlafterfinished.New(cl.client("ttl-after-finished-controller"), factory.Batch().V1().Jobs())
+	cra := clusterroleaggregation.New(cl.client("clusterrole-aggregation-controller"), factory.Rbac().V1().ClusterRoles())
+	dsc := daemonset.New(cl.client("daemon-set-controller"), factory.Apps().V1().DaemonSets(), factory.Apps().V1().ControllerRevisions(), factory.Core().V1().Pods(), factory.Core().V1().Nodes())
+	ssc := statefulset.New(cl.client("statefulset-controller"), factory.Apps().V1().StatefulSets(), factory.Core().V1().Pods(), factory.Core().V1().PersistentVolumeClaims(), factory.Apps().V1().ControllerRevisions())
+	// Node lifecycle, taint eviction and node IPAM share upstream's
+	// node-controller account, as kube-controller-manager's do.
+	nodeClient := cl.client("node-controller")
+	nlc := nodelifecycle.New(nodeClient, factory.Core().V1().Nodes(), factory.Coordination().V1().Leases(), factory.Core().V1().Pods(), c.NodeLifecycle)
+	pdb := disruption.New(cl.client("disruption-controller"), factory.Policy().V1().PodDisruptionBudgets(), factory.Core().V1().Pods(), factory.Core().V1().ReplicationControllers(), factory.Apps().V1().ReplicaSets(), factory.Apps().V1().Deployments(), factory.Apps().V1().StatefulSets())
+	tec := tainteviction.New(nodeClient, factory.Core().V1().Pods(), factory.Core().V1().Nodes())
+	pgc := podgc.New(cl.client("pod-garbage-collector"), factory.Core().V1().Pods(), factory.Core().V1().Nodes(), c.PodGC)
+	ipam, err := nodeipam.New(nodeClient, factory.Core().V1().Nodes(), c.NodeIPAM)
 	if err != nil {
 		return fmt.Errorf("node IPAM: %w", err)
 	}
-	pvb, err := persistentvolume.New(client, factory.Core().V1().PersistentVolumes(), factory.Core().V1().PersistentVolumeClaims(),
+	pvb, err := persistentvolume.New(cl.client("persistent-volume-binder"), factory.Core().V1().PersistentVolumes(), factory.Core().V1().PersistentVolumeClaims(),
 		factory.Storage().V1().StorageClasses(), factory.Core().V1().Pods())
 	if err != nil {
 		return fmt.Errorf("persistent volume binder: %w", err)
 	}
-	pvcp, err := pvcprotection.New(client, factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().Pods())
+	pvcp, err := pvcprotection.New(cl.client("pvc-protection-controller"), factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().Pods())
 	if err != nil {
 		return fmt.Errorf("PVC protection: %w", err)
 	}
-	pvp, err := pvprotection.New(client, factory.Core().V1().PersistentVolumes())
+	pvp, err := pvprotection.New(cl.client("pv-protection-controller"), factory.Core().V1().PersistentVolumes())
 	if err != nil {
 		return fmt.Errorf("PV protection: %w", err)
 	}
-	vacp, err := vacprotection.New(client, factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes(), factory.Storage().V1().VolumeAttributesClasses())
+	vacp, err := vacprotection.New(cl.client("volumeattributesclass-protection-controller"), factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes(), factory.Storage().V1().VolumeAttributesClasses())
 	if err != nil {
 		return fmt.Errorf("VAC protection: %w", err)
 	}
-	vex, err := volumeexpand.New(client, factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes())
+	vex, err := volumeexpand.New(cl.client("expand-controller"), factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes())
 	if err != nil {
 		return fmt.Errorf("volume expand: %w", err)
 	}
-	hpa, err := horizontalpodautoscaler.New(rc, client, factory.Autoscaling().V2().HorizontalPodAutoscalers(), factory.Core().V1().Pods(), c.HPA)
+	hpa, err := horizontalpodautoscaler.New(cl.config("horizontal-pod-autoscaler"), cl.client("horizontal-pod-autoscaler"), factory.Autoscaling().V2().HorizontalPodAutoscalers(), factory.Core().V1().Pods(), c.HPA)
 	if err != nil {
 		return fmt.Errorf("horizontal pod autoscaler: %w", err)
+	}
+	if err := cl.err(); err != nil {
+		return err
 	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()

@@ -67,7 +67,15 @@ func (c CompletedConfig) New() (*Server, error) {
 			if c.Options.ClusterCIDR != "" {
 				co.ClusterCIDR = c.Options.ClusterCIDR
 			}
-			config, le, err := co.Config(hc.LoopbackClientConfig, pki.EncodeCert(c.CA.Cert))
+			// As kubeadm runs kube-controller-manager: its own user, and
+			// each controller as its service account in kube-system, so
+			// that RBAC's system:controller:<name> roles limit them.
+			co.UseServiceAccountCredentials = true
+			rc, err := componentClientConfig(c.Config, hc.LoopbackClientConfig, "kube-controller-manager", user.KubeControllerManager)
+			if err != nil {
+				return err
+			}
+			config, le, err := co.Config(rc, pki.EncodeCert(c.CA.Cert))
 			if err != nil {
 				return err
 			}

@@ -17,11 +17,9 @@ func controllerRole(name string, rs ...*ruleBuilder) rbacv1.ClusterRole {
 }
 
 // ControllerRoles are the roles of the controllers kubeshim runs
-// (controllers/): upstream names them after kube-controller-manager's
-// service accounts, one per controller. kubeshim's controllers run as the
-// API server's loopback identity today; the roles are there for clients
-// and tests that look for them, and for the day each controller gets its
-// own identity.
+// (controllers/), upstream's rules under upstream's names: each is bound to
+// the controller's service account in kube-system, which the controller
+// manager's clients authenticate as (--use-service-account-credentials).
 func ControllerRoles() []rbacv1.ClusterRole {
 	return []rbacv1.ClusterRole{
 		// clusterroleaggregation: it must be able to write any rule.
@@ -79,9 +77,24 @@ func ControllerRoles() []rbacv1.ClusterRole {
 			verbs("update").in(core).on("endpoints/finalizers"),
 			verbs("get", "list", "watch", "create", "update", "delete").in(discovery).on("endpointslices"),
 			eventsRule()),
+		// volumeexpand.
+		controllerRole("expand-controller",
+			verbs("get", "list", "watch", "update", "patch").in(core).on("persistentvolumes"),
+			verbs("update", "patch").in(core).on("persistentvolumeclaims/status"),
+			verbs("get", "list", "watch").in(core).on("persistentvolumeclaims"),
+			eventsRule()),
 		// garbagecollector.
 		controllerRole("generic-garbage-collector",
 			verbs("get", "list", "watch", "patch", "update", "delete").in("*").on("*"),
+			eventsRule()),
+		controllerRole("horizontal-pod-autoscaler",
+			verbs("get", "list", "watch").in(autoscaling).on("horizontalpodautoscalers"),
+			verbs("update").in(autoscaling).on("horizontalpodautoscalers/status"),
+			verbs("get", "update").in("*").on("*/scale"),
+			verbs("list", "watch").in(core).on("pods"),
+			verbs("list", "watch").in("metrics.k8s.io").on("pods"),
+			verbs("get", "list", "watch").in("custom.metrics.k8s.io").on("*"),
+			verbs("get", "list", "watch").in("external.metrics.k8s.io").on("*"),
 			eventsRule()),
 		controllerRole("job-controller",
 			verbs("get", "list", "watch", "update", "patch").in(batch).on("jobs"),

@@ -190,7 +190,7 @@ func none(string) bool { return false }
 func controllersOmitted(name string) bool {
 	return slices.Contains([]string{
 		"attachdetach-controller", "certificate-controller", "device-taint-eviction-controller", "ephemeral-volume-controller",
-		"expand-controller", "horizontal-pod-autoscaler", "kube-apiserver-serving-clustertrustbundle-publisher",
+		"kube-apiserver-serving-clustertrustbundle-publisher",
 		"legacy-service-account-token-cleaner", "podcertificaterequestcleaner",
 		"resource-claim-controller", "route-controller",
 		"selinux-warning-controller", "service-cidrs-controller", "service-controller", "storage-version-migrator-controller",
