@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"crypto"
 	"fmt"
 	"os"
 	"time"
@@ -12,11 +13,13 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/client-go/util/keyutil"
 	componentbaseconfig "k8s.io/component-base/config"
 	"k8s.io/component-base/config/options"
 
 	"github.com/kubeshim/kubeshim/controllers/horizontalpodautoscaler"
 	"github.com/kubeshim/kubeshim/controllers/nodeipam"
+	"github.com/kubeshim/kubeshim/registry/serviceaccount/token"
 )
 
 // Options are the flags of `kubeshim controllers`, under
@@ -49,6 +52,10 @@ type Options struct {
 	// account (kube-controller-manager's flag; kubeadm turns it on, and so
 	// does the server for the controllers it runs).
 	UseServiceAccountCredentials bool
+	// ServiceAccountPrivateKeyFile signs secret-based service account
+	// tokens (the tokens controller); the API server's
+	// <data-dir>/pki/sa.key. Empty: the tokens controller does not run.
+	ServiceAccountPrivateKeyFile string
 }
 
 // NewOptions returns the defaults.
@@ -94,6 +101,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.HPA.CPUInitializationPeriod, "horizontal-pod-autoscaler-cpu-initialization-period", o.HPA.CPUInitializationPeriod, "How long after a pod starts the horizontal pod autoscaler distrusts its CPU samples.")
 	fs.DurationVar(&o.HPA.InitialReadinessDelay, "horizontal-pod-autoscaler-initial-readiness-delay", o.HPA.InitialReadinessDelay, "How long after a pod starts a readiness change counts as its initial readiness for the horizontal pod autoscaler.")
 	fs.BoolVar(&o.UseServiceAccountCredentials, "use-service-account-credentials", o.UseServiceAccountCredentials, "If true, use individual service account credentials for each controller.")
+	fs.StringVar(&o.ServiceAccountPrivateKeyFile, "service-account-private-key-file", o.ServiceAccountPrivateKeyFile, "PEM private key that signs service account tokens (the server's <data-dir>/pki/sa.key); empty leaves token Secrets unfilled.")
 	options.BindLeaderElectionFlags(&o.LeaderElection, fs)
 }
 
@@ -164,6 +172,19 @@ func (o *Options) Config(restConfig *rest.Config, rootCA []byte) (Config, *Leade
 	c.NodeLifecycle.GracePeriod = o.NodeMonitorGracePeriod
 	c.HPA = o.HPA
 	c.UseServiceAccountCredentials = o.UseServiceAccountCredentials
+	if o.ServiceAccountPrivateKeyFile != "" {
+		key, err := keyutil.PrivateKeyFromFile(o.ServiceAccountPrivateKeyFile)
+		if err != nil {
+			return Config{}, nil, fmt.Errorf("--service-account-private-key-file: %w", err)
+		}
+		signer, ok := key.(crypto.Signer)
+		if !ok {
+			return Config{}, nil, fmt.Errorf("--service-account-private-key-file: %T is not a signing key", key)
+		}
+		if c.TokenGenerator, err = token.NewIssuer(token.LegacyIssuer, signer); err != nil {
+			return Config{}, nil, fmt.Errorf("--service-account-private-key-file: %w", err)
+		}
+	}
 	if o.ClusterCIDR != "" {
 		c.NodeIPAM.ClusterCIDRs = []string{o.ClusterCIDR}
 	}

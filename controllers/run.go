@@ -35,6 +35,7 @@ import (
 	"github.com/kubeshim/kubeshim/controllers/resourcequota"
 	"github.com/kubeshim/kubeshim/controllers/rootca"
 	"github.com/kubeshim/kubeshim/controllers/serviceaccount"
+	"github.com/kubeshim/kubeshim/controllers/serviceaccounttoken"
 	"github.com/kubeshim/kubeshim/controllers/statefulset"
 	"github.com/kubeshim/kubeshim/controllers/tainteviction"
 	"github.com/kubeshim/kubeshim/controllers/ttlafterfinished"
@@ -65,6 +66,10 @@ type Config struct {
 	// UseServiceAccountCredentials runs each controller as its own service
 	// account in kube-system (--use-service-account-credentials).
 	UseServiceAccountCredentials bool
+	// TokenGenerator signs secret-based service account tokens; without
+	// one the tokens controller does not run (upstream's needs
+	// --service-account-private-key-file).
+	TokenGenerator serviceaccounttoken.Generator
 }
 
 // Run starts every controller and blocks until ctx is done.
@@ -147,11 +152,22 @@ func Run(ctx context.Context, c Config) error {
 	if err := cl.err(); err != nil {
 		return err
 	}
+	// The tokens controller writes with the controller manager's own
+	// identity, as upstream's: it makes the tokens the others would use.
+	var tokens *serviceaccounttoken.Controller
+	if c.TokenGenerator != nil {
+		tokens = serviceaccounttoken.New(kubernetes.NewForConfigOrDie(rest.AddUserAgent(rest.CopyConfig(rc), "tokens-controller")),
+			c.TokenGenerator, c.RootCA, factory.Core().V1().Secrets(), factory.Core().V1().ServiceAccounts())
+	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	klog.FromContext(ctx).Info("Starting controllers", "controllers", []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset", "statefulset", "node-lifecycle", "taint-eviction", "disruption", "pod-garbage-collector", "node-ipam", "clusterrole-aggregation",
+	names := []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset", "statefulset", "node-lifecycle", "taint-eviction", "disruption", "pod-garbage-collector", "node-ipam", "clusterrole-aggregation",
 		"persistentvolume-binder", "persistentvolumeclaim-protection", "persistentvolume-protection", "volumeattributesclass-protection", "persistentvolume-expander", "horizontal-pod-autoscaler",
-		"tokencleaner", "bootstrapsigner"})
+		"tokencleaner", "bootstrapsigner"}
+	if tokens != nil {
+		names = append(names, serviceaccounttoken.Name)
+	}
+	klog.FromContext(ctx).Info("Starting controllers", "controllers", names)
 	go quota.Run(ctx, c.Workers)
 	go ns.Run(ctx, c.Workers)
 	go gc.Run(ctx, c.Workers)
@@ -182,6 +198,9 @@ func Run(ctx context.Context, c Config) error {
 	go hpa.Run(ctx, c.Workers)
 	go tcl.Run(ctx, c.Workers)
 	go bts.Run(ctx)
+	if tokens != nil {
+		go tokens.Run(ctx, c.Workers)
+	}
 	<-ctx.Done()
 	return nil
 }

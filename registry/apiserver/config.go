@@ -416,6 +416,8 @@ func (c *Config) authentication(generic *genericapiserver.Config, client kuberne
 		Keys:         []token.PublicKey{c.TokenIssuer.PublicKey()},
 		APIAudiences: generic.Authentication.APIAudiences,
 		Objects:      token.NewGetter(client, factory),
+		// Secret-based tokens too, as kube-apiserver by default.
+		Legacy: true,
 	})}
 	if o.EnableBootstrapTokenAuth {
 		// After service accounts, as kube-apiserver. A bootstrap token

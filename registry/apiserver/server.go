@@ -79,6 +79,8 @@ func (c CompletedConfig) New() (*Server, error) {
 			if err != nil {
 				return err
 			}
+			// Secret-based tokens are signed with the server's key.
+			config.TokenGenerator = c.TokenIssuer
 			go func() {
 				err := controllers.RunLeaderElected(hc, config, le)
 				if err != nil {

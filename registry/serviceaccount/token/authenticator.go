@@ -45,6 +45,9 @@ type Config struct {
 	APIAudiences authenticator.Audiences
 	// Objects reads the service accounts and bound objects tokens name.
 	Objects Getter
+	// Legacy accepts secret-based tokens too (issuer LegacyIssuer), as
+	// kube-apiserver does by default.
+	Legacy bool
 	// Clock is the time tokens are checked at; nil means the real clock.
 	Clock clock.PassiveClock
 }
@@ -66,7 +69,11 @@ func NewAuthenticator(c Config) *Authenticator {
 	if clk == nil {
 		clk = clock.RealClock{}
 	}
-	return &Authenticator{issuers: sets.New(c.Issuers...), keys: c.Keys, audiences: c.APIAudiences, objects: c.Objects, clock: clk}
+	issuers := sets.New(c.Issuers...)
+	if c.Legacy {
+		issuers.Insert(LegacyIssuer)
+	}
+	return &Authenticator{issuers: issuers, keys: c.Keys, audiences: c.APIAudiences, objects: c.Objects, clock: clk}
 }
 
 // AuthenticateToken implements authenticator.Token. It answers (nil, false,
@@ -83,13 +90,14 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, raw string) (*aut
 	kid := tok.Headers[0].KeyID
 	public := &jwt.Claims{}
 	private := &privateClaims{}
+	legacy := &legacyClaims{}
 	var errs []error
 	verified := false
 	for _, key := range a.keys {
 		if kid != "" && key.ID != kid {
 			continue
 		}
-		if err := tok.Claims(key.Key, public, private); err != nil {
+		if err := tok.Claims(key.Key, public, private, legacy); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -121,7 +129,12 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, raw string) (*aut
 		return nil, false, fmt.Errorf("token audiences %q is invalid for the target audiences %q", tokenAudiences, requested)
 	}
 
-	info, err := a.validate(ctx, public, &private.Kubernetes)
+	var info *serviceaccount.ServiceAccountInfo
+	if public.Issuer == LegacyIssuer {
+		info, err = a.validateLegacy(ctx, raw, public, legacy)
+	} else {
+		info, err = a.validate(ctx, public, &private.Kubernetes)
+	}
 	if err != nil {
 		return nil, false, err
 	}

@@ -11,7 +11,8 @@ import (
 )
 
 // FuzzAuthenticate checks that nothing but a token the issuer signed, byte
-// for byte, authenticates, and that no input panics.
+// for byte, authenticates (bound tokens and a secret-based one), and that
+// no input panics.
 //
 //	go test ./registry/serviceaccount/token -run '^$' -fuzz FuzzAuthenticate -fuzztime 60s
 func FuzzAuthenticate(f *testing.F) {
@@ -20,9 +21,17 @@ func FuzzAuthenticate(f *testing.F) {
 	for _, r := range []Request{{}, {Pod: testPod, Node: testNode}, {Secret: testSecret}, {Node: testNode}, {Audiences: []string{"vault"}}} {
 		genuine[issue(f, i, r)] = true
 	}
+	// A secret-based token too, held by its Secret.
+	legacy, err := i.IssueLegacy(testSA, testSecret)
+	if err != nil {
+		f.Fatal(err)
+	}
+	genuine[legacy] = true
+	objects := newObjects()
+	objects.secrets["web/token"].Data = map[string][]byte{"token": []byte(legacy)}
 	a := NewAuthenticator(Config{
 		Issuers: []string{testIssuer}, Keys: []PublicKey{i.PublicKey()}, APIAudiences: apiAuds,
-		Objects: newObjects(), Clock: testingclock.NewFakePassiveClock(issuedAt.Add(time.Minute)),
+		Objects: objects, Legacy: true, Clock: testingclock.NewFakePassiveClock(issuedAt.Add(time.Minute)),
 	})
 	for raw := range genuine {
 		dot := strings.LastIndex(raw, ".")

@@ -6,11 +6,13 @@ import (
 	"testing"
 	"time"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/kubeshim/kubeshim/test/integration/framework"
 )
@@ -76,5 +78,85 @@ func TestRootCAAndDefaultServiceAccountInEveryNamespace(t *testing.T) {
 	})
 	if err != nil {
 		t.Errorf("kube-root-ca.crt or the default service account not restored: %v", err)
+	}
+}
+
+// TestLegacyServiceAccountToken: a Secret of type
+// kubernetes.io/service-account-token is filled by the tokens controller
+// (token, ca.crt, namespace, the account's UID); its token authenticates
+// as the account until the Secret is marked invalid or deleted, and the
+// Secret goes when its account does.
+func TestLegacyServiceAccountToken(t *testing.T) {
+	ctx := context.Background()
+	adminConfig := framework.Shared(t)
+	client := kubernetes.NewForConfigOrDie(adminConfig)
+	ns := framework.Namespace(t, client)
+	sa, err := client.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "legacy"}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "legacy-token", Annotations: map[string]string{corev1.ServiceAccountNameKey: "legacy"}},
+		Type:       corev1.SecretTypeServiceAccountToken,
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secret *corev1.Secret
+	poll(t, "the tokens controller fills the Secret", func(ctx context.Context) (bool, error) {
+		secret, err = client.CoreV1().Secrets(ns).Get(ctx, "legacy-token", metav1.GetOptions{})
+		return err == nil && len(secret.Data[corev1.ServiceAccountTokenKey]) > 0, err
+	})
+	if got := secret.Annotations[corev1.ServiceAccountUIDKey]; got != string(sa.UID) {
+		t.Errorf("uid annotation %q, want %q", got, sa.UID)
+	}
+	if string(secret.Data[corev1.ServiceAccountNamespaceKey]) != ns || len(secret.Data[corev1.ServiceAccountRootCAKey]) == 0 {
+		t.Errorf("namespace %q and ca.crt (%d bytes): want %q and the CA", secret.Data[corev1.ServiceAccountNamespaceKey], len(secret.Data[corev1.ServiceAccountRootCAKey]), ns)
+	}
+
+	tokenClient := kubernetes.NewForConfigOrDie(&rest.Config{Host: adminConfig.Host, BearerToken: string(secret.Data[corev1.ServiceAccountTokenKey]),
+		TLSClientConfig: rest.TLSClientConfig{CAData: adminConfig.CAData}})
+	whoami := func(ctx context.Context) (string, error) {
+		r, err := tokenClient.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		if err != nil {
+			return "", err
+		}
+		return r.Status.UserInfo.Username, nil
+	}
+	if got, err := whoami(ctx); err != nil || got != "system:serviceaccount:"+ns+":legacy" {
+		t.Fatalf("whoami with the token: %q, %v", got, err)
+	}
+
+	// Marked invalid (as upstream's legacy token cleaner marks unused
+	// ones): refused once the authentication cache forgets it.
+	secret.Labels = map[string]string{"kubernetes.io/legacy-token-invalid-since": "2026-11-25"}
+	if secret, err = client.CoreV1().Secrets(ns).Update(ctx, secret, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the marked token is refused", func(ctx context.Context) (bool, error) {
+		_, err := whoami(ctx)
+		return apierrors.IsUnauthorized(err), nil
+	})
+
+	// The account goes, and its token Secret with it.
+	if err := client.CoreV1().ServiceAccounts(ns).Delete(ctx, "legacy", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the token Secret is deleted with its account", func(ctx context.Context) (bool, error) {
+		_, err := client.CoreV1().Secrets(ns).Get(ctx, "legacy-token", metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+}
+
+func poll(t *testing.T, what string, cond func(ctx context.Context) (bool, error)) {
+	t.Helper()
+	var last error
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		ok, err := cond(ctx)
+		last = err
+		return ok, nil
+	})
+	if err != nil {
+		t.Fatalf("%s: never happened (last error: %v)", what, last)
 	}
 }
