@@ -60,6 +60,7 @@ import (
 	"github.com/kubeshim/kubeshim/registry/admission/defaulttolerationseconds"
 	"github.com/kubeshim/kubeshim/registry/admission/limitranger"
 	"github.com/kubeshim/kubeshim/registry/admission/noderestriction"
+	"github.com/kubeshim/kubeshim/registry/admission/nodetaint"
 	"github.com/kubeshim/kubeshim/registry/admission/persistentvolumeclaimresize"
 	"github.com/kubeshim/kubeshim/registry/admission/podsecurity"
 	priorityadmission "github.com/kubeshim/kubeshim/registry/admission/priority"
@@ -231,11 +232,12 @@ func (o *Options) Config(ctx context.Context) (_ *Config, err error) {
 	quotaadmission.Register(admission.Plugins)
 	podsecurity.Register(admission.Plugins)
 	noderestriction.Register(admission.Plugins)
+	nodetaint.Register(admission.Plugins)
 	// Upstream's order: lifecycle first, the built-in mutations next, then
 	// the policies and webhooks, and ResourceQuota last, so that it charges
 	// the object every other plugin (and mutating webhook) has finished.
 	admission.RecommendedPluginOrder = append(append([]string{admission.RecommendedPluginOrder[0],
-		limitranger.PluginName, saadmission.PluginName, noderestriction.PluginName, podsecurity.PluginName, priorityadmission.PluginName, defaulttolerationseconds.PluginName,
+		limitranger.PluginName, saadmission.PluginName, noderestriction.PluginName, nodetaint.PluginName, podsecurity.PluginName, priorityadmission.PluginName, defaulttolerationseconds.PluginName,
 		defaultstorageclass.PluginName, storageobjectinuseprotection.PluginName, persistentvolumeclaimresize.PluginName, runtimeclassadmission.PluginName},
 		admission.RecommendedPluginOrder[1:]...), quotaadmission.PluginName)
 	resolver, err := serviceResolver(generic.SharedInformerFactory.Core().V1().Services().Lister(), generic.LoopbackClientConfig)

@@ -165,8 +165,19 @@ func TestRegisterReportAndRenew(t *testing.T) {
 	if diff := cmp.Diff(wantLabels, n.Labels); diff != "" {
 		t.Errorf("labels (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]corev1.Taint{{Key: "kubeshim.io/test", Effect: corev1.TaintEffectNoSchedule}}, n.Spec.Taints); diff != "" {
-		t.Errorf("taints (-want +got):\n%s", diff)
+	// The node was created with TaintNodesByCondition's not-ready taint
+	// too; the node lifecycle controller takes it off once it is Ready.
+	wantTaints := []corev1.Taint{{Key: "kubeshim.io/test", Effect: corev1.TaintEffectNoSchedule}}
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		got, err := client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, nil
+		}
+		n = got
+		return cmp.Equal(wantTaints, n.Spec.Taints), nil
+	})
+	if diff := cmp.Diff(wantTaints, n.Spec.Taints); err != nil || diff != "" {
+		t.Errorf("taints once Ready (-want +got):\n%s", diff)
 	}
 	info := n.Status.NodeInfo
 	if info.KubeletVersion != kubeletVersion || info.ContainerRuntimeVersion != "containerd://1.6.20" ||
