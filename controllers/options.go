@@ -2,6 +2,8 @@ package controllers
 
 import (
 	"crypto"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"os"
 	"time"
@@ -17,6 +19,7 @@ import (
 	componentbaseconfig "k8s.io/component-base/config"
 	"k8s.io/component-base/config/options"
 
+	"github.com/kubeshim/kubeshim/controllers/csrsigning"
 	"github.com/kubeshim/kubeshim/controllers/horizontalpodautoscaler"
 	"github.com/kubeshim/kubeshim/controllers/nodeipam"
 	"github.com/kubeshim/kubeshim/registry/serviceaccount/token"
@@ -56,6 +59,12 @@ type Options struct {
 	// tokens (the tokens controller); the API server's
 	// <data-dir>/pki/sa.key. Empty: the tokens controller does not run.
 	ServiceAccountPrivateKeyFile string
+	// ClusterSigningCertFile and ClusterSigningKeyFile are the CA that
+	// signs approved API server client certificate requests (the
+	// server's <data-dir>/pki/ca.crt and ca.key); ClusterSigningDuration
+	// caps their lifetime.
+	ClusterSigningCertFile, ClusterSigningKeyFile string
+	ClusterSigningDuration                        time.Duration
 }
 
 // NewOptions returns the defaults.
@@ -72,10 +81,11 @@ func NewOptions() *Options {
 		},
 		// kube-controller-manager's defaults (20/30) throttle a burst of
 		// pod creations far below what the API server takes.
-		KubeAPIQPS:      200,
-		KubeAPIBurst:    400,
-		ConcurrentSyncs: 2,
-		ClusterCIDR:     nodeipam.DefaultClusterCIDR,
+		ClusterSigningDuration: csrsigning.DefaultDuration,
+		KubeAPIQPS:             200,
+		KubeAPIBurst:           400,
+		ConcurrentSyncs:        2,
+		ClusterCIDR:            nodeipam.DefaultClusterCIDR,
 		HPA: horizontalpodautoscaler.Options{
 			SyncPeriod:              horizontalpodautoscaler.DefaultSyncPeriod,
 			DownscaleStabilization:  horizontalpodautoscaler.DefaultDownscaleStabilization,
@@ -102,6 +112,9 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.HPA.InitialReadinessDelay, "horizontal-pod-autoscaler-initial-readiness-delay", o.HPA.InitialReadinessDelay, "How long after a pod starts a readiness change counts as its initial readiness for the horizontal pod autoscaler.")
 	fs.BoolVar(&o.UseServiceAccountCredentials, "use-service-account-credentials", o.UseServiceAccountCredentials, "If true, use individual service account credentials for each controller.")
 	fs.StringVar(&o.ServiceAccountPrivateKeyFile, "service-account-private-key-file", o.ServiceAccountPrivateKeyFile, "PEM private key that signs service account tokens (the server's <data-dir>/pki/sa.key); empty leaves token Secrets unfilled.")
+	fs.StringVar(&o.ClusterSigningCertFile, "cluster-signing-cert-file", o.ClusterSigningCertFile, "PEM CA certificate that signs approved kubelet and API server client certificate requests; empty signs none.")
+	fs.StringVar(&o.ClusterSigningKeyFile, "cluster-signing-key-file", o.ClusterSigningKeyFile, "PEM private key of --cluster-signing-cert-file.")
+	fs.DurationVar(&o.ClusterSigningDuration, "cluster-signing-duration", o.ClusterSigningDuration, "The longest a signed certificate is valid for (a request's expirationSeconds may ask for less).")
 	options.BindLeaderElectionFlags(&o.LeaderElection, fs)
 }
 
@@ -172,6 +185,22 @@ func (o *Options) Config(restConfig *rest.Config, rootCA []byte) (Config, *Leade
 	c.NodeLifecycle.GracePeriod = o.NodeMonitorGracePeriod
 	c.HPA = o.HPA
 	c.UseServiceAccountCredentials = o.UseServiceAccountCredentials
+	c.SigningDuration = o.ClusterSigningDuration
+	if o.ClusterSigningCertFile != "" || o.ClusterSigningKeyFile != "" {
+		pair, err := tls.LoadX509KeyPair(o.ClusterSigningCertFile, o.ClusterSigningKeyFile)
+		if err != nil {
+			return Config{}, nil, fmt.Errorf("--cluster-signing-cert-file and --cluster-signing-key-file: %w", err)
+		}
+		cert, err := x509.ParseCertificate(pair.Certificate[0])
+		if err != nil {
+			return Config{}, nil, fmt.Errorf("--cluster-signing-cert-file: %w", err)
+		}
+		signer, ok := pair.PrivateKey.(crypto.Signer)
+		if !ok {
+			return Config{}, nil, fmt.Errorf("--cluster-signing-key-file: %T is not a signing key", pair.PrivateKey)
+		}
+		c.SigningCA = &csrsigning.CA{Cert: cert, Key: signer}
+	}
 	if o.ServiceAccountPrivateKeyFile != "" {
 		key, err := keyutil.PrivateKeyFromFile(o.ServiceAccountPrivateKeyFile)
 		if err != nil {

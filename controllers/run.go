@@ -14,6 +14,8 @@ import (
 	"github.com/kubeshim/kubeshim/controllers/bootstraptokencleaner"
 	"github.com/kubeshim/kubeshim/controllers/clusterroleaggregation"
 	"github.com/kubeshim/kubeshim/controllers/cronjob"
+	"github.com/kubeshim/kubeshim/controllers/csrapproving"
+	"github.com/kubeshim/kubeshim/controllers/csrsigning"
 	"github.com/kubeshim/kubeshim/controllers/daemonset"
 	"github.com/kubeshim/kubeshim/controllers/deployment"
 	"github.com/kubeshim/kubeshim/controllers/disruption"
@@ -70,6 +72,11 @@ type Config struct {
 	// one the tokens controller does not run (upstream's needs
 	// --service-account-private-key-file).
 	TokenGenerator serviceaccounttoken.Generator
+	// SigningCA signs approved API server client certificate requests
+	// (the csrsigning controller), for at most SigningDuration; without
+	// it nothing is signed.
+	SigningCA       *csrsigning.CA
+	SigningDuration time.Duration
 }
 
 // Run starts every controller and blocks until ctx is done.
@@ -149,6 +156,13 @@ func Run(ctx context.Context, c Config) error {
 	if err != nil {
 		return fmt.Errorf("horizontal pod autoscaler: %w", err)
 	}
+	// Approving and signing share upstream's certificate-controller
+	// account.
+	csrApprover := csrapproving.New(cl.client("certificate-controller"), factory.Certificates().V1().CertificateSigningRequests())
+	var csrSigner *csrsigning.Controller
+	if c.SigningCA != nil {
+		csrSigner = csrsigning.New(cl.client("certificate-controller"), *c.SigningCA, c.SigningDuration, factory.Certificates().V1().CertificateSigningRequests())
+	}
 	if err := cl.err(); err != nil {
 		return err
 	}
@@ -163,9 +177,12 @@ func Run(ctx context.Context, c Config) error {
 	defer factory.Shutdown()
 	names := []string{"namespace", "garbagecollector", "replicaset", "deployment", "replicationcontroller", "resourcequota", "serviceaccount", "root-ca-cert-publisher", "endpoint", "endpointslice", "endpointslicemirroring", "cronjob", "job", "ttl-after-finished", "daemonset", "statefulset", "node-lifecycle", "taint-eviction", "disruption", "pod-garbage-collector", "node-ipam", "clusterrole-aggregation",
 		"persistentvolume-binder", "persistentvolumeclaim-protection", "persistentvolume-protection", "volumeattributesclass-protection", "persistentvolume-expander", "horizontal-pod-autoscaler",
-		"tokencleaner", "bootstrapsigner"}
+		"tokencleaner", "bootstrapsigner", "csrapproving"}
 	if tokens != nil {
 		names = append(names, serviceaccounttoken.Name)
+	}
+	if csrSigner != nil {
+		names = append(names, csrsigning.Name)
 	}
 	klog.FromContext(ctx).Info("Starting controllers", "controllers", names)
 	go quota.Run(ctx, c.Workers)
@@ -200,6 +217,10 @@ func Run(ctx context.Context, c Config) error {
 	go bts.Run(ctx)
 	if tokens != nil {
 		go tokens.Run(ctx, c.Workers)
+	}
+	go csrApprover.Run(ctx, c.Workers)
+	if csrSigner != nil {
+		go csrSigner.Run(ctx, c.Workers)
 	}
 	<-ctx.Done()
 	return nil

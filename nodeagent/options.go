@@ -1,6 +1,7 @@
 package nodeagent
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,7 +17,10 @@ import (
 
 // Options are the agent's flags.
 type Options struct {
-	Kubeconfig          string
+	Kubeconfig string
+	// BootstrapKubeconfig, when --kubeconfig does not exist, is used to
+	// request the node's client certificate and write --kubeconfig.
+	BootstrapKubeconfig string
 	NodeName            string
 	DataDir             string
 	ContainerdAddress   string
@@ -92,7 +96,8 @@ func NewOptions() *Options {
 
 // AddFlags adds the agent's flags.
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Kubeconfig of the API server the agent registers with.")
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Kubeconfig of the API server the agent registers with; with --bootstrap-kubeconfig, where the agent writes the one it bootstraps when the file does not exist.")
+	fs.StringVar(&o.BootstrapKubeconfig, "bootstrap-kubeconfig", o.BootstrapKubeconfig, "Kubeconfig with a bootstrap token, used to get the node's client certificate (TLS bootstrapping) when --kubeconfig does not exist yet.")
 	fs.StringVar(&o.NodeName, "node-name", o.NodeName, "Name of the node (default: the hostname).")
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "Directory of the agent's state (under <data-dir>/agent).")
 	fs.StringVar(&o.ContainerdAddress, "containerd-address", o.ContainerdAddress, "containerd's socket.")
@@ -178,6 +183,13 @@ func (o *Options) Validate() error {
 
 // Config builds the agent's configuration.
 func (o *Options) Config() (*Config, error) {
+	if o.BootstrapKubeconfig != "" {
+		if _, err := os.Stat(o.Kubeconfig); os.IsNotExist(err) {
+			if err := Bootstrap(context.Background(), o.BootstrapKubeconfig, o.Kubeconfig, o.NodeName); err != nil {
+				return nil, err
+			}
+		}
+	}
 	rc, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig: %w", err)

@@ -94,7 +94,8 @@ func reconcileRBACPolicy(ctx context.Context, client kubernetes.Interface) error
 			return res.Operation, res.Protected, nil
 		})
 	}
-	for _, b := range slices.Concat(bootstrappolicy.ClusterRoleBindings(), bootstrappolicy.ControllerRoleBindings(), bootstrappolicy.NodeAgentClusterRoleBindings()) {
+	for _, b := range slices.Concat(bootstrappolicy.ClusterRoleBindings(), bootstrappolicy.ControllerRoleBindings(), bootstrappolicy.NodeAgentClusterRoleBindings(),
+		bootstrappolicy.NodeBootstrapClusterRoleBindings()) {
 		run("ClusterRoleBinding", b.Name, func() (reconciliation.ReconcileOperation, bool, error) {
 			res, err := (&reconciliation.ReconcileRoleBindingOptions{
 				RoleBinding: reconciliation.ClusterRoleBindingAdapter{ClusterRoleBinding: &b},

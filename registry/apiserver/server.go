@@ -15,6 +15,7 @@ import (
 	aggregatorapiserver "k8s.io/kube-aggregator/pkg/apiserver"
 
 	"github.com/kubeshim/kubeshim/controllers"
+	"github.com/kubeshim/kubeshim/controllers/csrsigning"
 	"github.com/kubeshim/kubeshim/registry/apiserver/pki"
 	"github.com/kubeshim/kubeshim/registry/etcd"
 	"github.com/kubeshim/kubeshim/scheduler"
@@ -79,8 +80,10 @@ func (c CompletedConfig) New() (*Server, error) {
 			if err != nil {
 				return err
 			}
-			// Secret-based tokens are signed with the server's key.
+			// Secret-based tokens are signed with the server's key, client
+			// certificates (a joining node's) with its CA.
 			config.TokenGenerator = c.TokenIssuer
+			config.SigningCA = &csrsigning.CA{Cert: c.CA.Cert, Key: c.CA.Key}
 			go func() {
 				err := controllers.RunLeaderElected(hc, config, le)
 				if err != nil {

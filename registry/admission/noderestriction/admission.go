@@ -2,9 +2,6 @@ package noderestriction
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -32,6 +29,7 @@ import (
 	"k8s.io/component-helpers/storage/ephemeral"
 	kubeletapis "k8s.io/kubelet/pkg/apis"
 
+	apicertificates "github.com/kubeshim/kubeshim/apis/certificates"
 	nodeauthorizer "github.com/kubeshim/kubeshim/registry/authorization/node"
 )
 
@@ -854,7 +852,7 @@ func admitCSR(nodeName string, a admission.Attributes) error {
 	if csr.Spec.SignerName != certificatesv1.KubeletServingSignerName && csr.Spec.SignerName != certificatesv1.KubeAPIServerClientKubeletSignerName {
 		return nil
 	}
-	req, err := parseCSR(csr.Spec.Request)
+	req, err := apicertificates.ParseCSR(csr.Spec.Request)
 	if err != nil {
 		return admission.NewForbidden(a, fmt.Errorf("unable to parse csr: %w", err))
 	}
@@ -862,13 +860,4 @@ func admitCSR(nodeName string, a admission.Attributes) error {
 		return admission.NewForbidden(a, fmt.Errorf("can only create a node CSR with CN=system:node:%s", nodeName))
 	}
 	return nil
-}
-
-// parseCSR decodes the PEM CERTIFICATE REQUEST of a CSR.
-func parseCSR(data []byte) (*x509.CertificateRequest, error) {
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "CERTIFICATE REQUEST" {
-		return nil, errors.New("PEM block type must be CERTIFICATE REQUEST")
-	}
-	return x509.ParseCertificateRequest(block.Bytes)
 }

@@ -55,3 +55,24 @@ func NodeAgentClusterRoleBindings() []rbacv1.ClusterRoleBinding {
 		clusterRoleBinding(LocalPathProvisionerRole, groups(user.NodesGroup)...),
 	}
 }
+
+// NodeBootstrapGroup is the group kubeadm's bootstrap tokens add (their
+// Secret's auth-extra-groups): a token in it may join a node.
+const NodeBootstrapGroup = "system:bootstrappers:kubeadm:default-node-token"
+
+// NodeBootstrapClusterRoleBindings are kubeadm's bindings for joining
+// nodes: a bootstrap token of NodeBootstrapGroup may ask for a node client
+// certificate, which the csrapproving controller approves; a node may
+// renew its own.
+func NodeBootstrapClusterRoleBindings() []rbacv1.ClusterRoleBinding {
+	bind := func(name, role string, subjects ...rbacv1.Subject) rbacv1.ClusterRoleBinding {
+		b := clusterRoleBinding(name, subjects...)
+		b.RoleRef.Name = role
+		return b
+	}
+	return []rbacv1.ClusterRoleBinding{
+		bind("kubeadm:kubelet-bootstrap", "system:node-bootstrapper", groups(NodeBootstrapGroup)...),
+		bind("kubeadm:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient", groups(NodeBootstrapGroup)...),
+		bind("kubeadm:node-autoapprove-certificate-rotation", "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", groups(user.NodesGroup)...),
+	}
+}

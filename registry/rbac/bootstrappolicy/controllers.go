@@ -3,6 +3,8 @@ package bootstrappolicy
 import (
 	"strings"
 
+	certificatesv1 "k8s.io/api/certificates/v1"
+	certificatesv1beta1 "k8s.io/api/certificates/v1beta1"
 	rbacv1 "k8s.io/api/rbac/v1"
 )
 
@@ -25,6 +27,15 @@ func ControllerRoles() []rbacv1.ClusterRole {
 		// clusterroleaggregation: it must be able to write any rule.
 		controllerRole("clusterrole-aggregation-controller",
 			verbs("escalate", "get", "list", "watch", "update", "patch").in(rbac).on("clusterroles")),
+		// csrapproving and csrsigning.
+		controllerRole("certificate-controller",
+			verbs("get", "list", "watch", "delete").in(certificates).on("certificatesigningrequests"),
+			verbs("update").in(certificates).on("certificatesigningrequests/status", "certificatesigningrequests/approval"),
+			verbs("approve").in(certificates).on("signers").named(certificatesv1.KubeAPIServerClientKubeletSignerName),
+			verbs("sign").in(certificates).on("signers").named(certificatesv1beta1.LegacyUnknownSignerName,
+				certificatesv1.KubeAPIServerClientSignerName, certificatesv1.KubeAPIServerClientKubeletSignerName, certificatesv1.KubeletServingSignerName),
+			verbs("create").in(authorization).on("subjectaccessreviews"),
+			eventsRule()),
 		controllerRole("cronjob-controller",
 			verbs("get", "list", "watch", "update").in(batch).on("cronjobs"),
 			verbs("get", "list", "watch", "create", "update", "delete", "patch").in(batch).on("jobs"),

@@ -189,7 +189,7 @@ func none(string) bool { return false }
 // their roles are left out.
 func controllersOmitted(name string) bool {
 	return slices.Contains([]string{
-		"attachdetach-controller", "certificate-controller", "device-taint-eviction-controller", "ephemeral-volume-controller",
+		"attachdetach-controller", "device-taint-eviction-controller", "ephemeral-volume-controller",
 		"kube-apiserver-serving-clustertrustbundle-publisher",
 		"legacy-service-account-token-cleaner", "podcertificaterequestcleaner",
 		"resource-claim-controller", "route-controller",
