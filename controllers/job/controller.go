@@ -63,6 +63,13 @@ type Controller struct {
 	// that the informer still shows running: syncing them from the stale
 	// copy would decide and record the end a second time.
 	finishing sync.Map
+	// counted holds, per job UID, the succeeded and failed counts this
+	// controller last wrote. A sync whose cached job shows fewer is
+	// reading a status from before that write, while the pods it counted
+	// already show their finalizers gone: deciding from that mix would
+	// take a counted failure's index for pending and create a duplicate
+	// replacement. Such a sync waits for the cache instead.
+	counted sync.Map
 
 	broadcaster record.EventBroadcaster
 	recorder    record.EventRecorder
@@ -182,6 +189,7 @@ func (c *Controller) jobDeleted(obj any) {
 	c.exp.Forget(k)
 	c.backoff.remove(k)
 	c.finishing.Delete(job.UID)
+	c.counted.Delete(job.UID)
 	c.queue.Add(k)
 	if sk, ok := selectorKey(job); ok {
 		c.orphans.Add(sk)

@@ -107,7 +107,14 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if isFinished(shared) {
 		c.backoff.remove(key)
 		c.finishing.Delete(shared.UID)
+		c.counted.Delete(shared.UID)
 		return 0, nil
+	}
+	if w, ok := c.counted.Load(shared.UID); ok {
+		if w := w.(countedStatus); shared.Status.Succeeded < w.succeeded || shared.Status.Failed < w.failed {
+			logger.V(4).Info("Waiting for the cache to show the counts written", "job", klog.KObj(shared))
+			return staleStatusRetry, nil
+		}
 	}
 	if _, ok := c.finishing.Load(shared.UID); ok {
 		logger.V(2).Info("Skipping a job written as finished that the cache does not show so yet", "job", klog.KObj(shared))
@@ -936,8 +943,20 @@ func (c *Controller) recordFinished(job *batchv1.Job, finished *batchv1.JobCondi
 }
 
 func (c *Controller) updateStatus(ctx context.Context, job *batchv1.Job) (*batchv1.Job, error) {
-	return c.client.BatchV1().Jobs(job.Namespace).UpdateStatus(ctx, job, metav1.UpdateOptions{})
+	updated, err := c.client.BatchV1().Jobs(job.Namespace).UpdateStatus(ctx, job, metav1.UpdateOptions{})
+	if err == nil {
+		c.counted.Store(updated.UID, countedStatus{succeeded: updated.Status.Succeeded, failed: updated.Status.Failed})
+	}
+	return updated, err
 }
+
+// countedStatus are the counts of a status write (see Controller.counted).
+type countedStatus struct{ succeeded, failed int32 }
+
+// staleStatusRetry is how soon a sync that read a job from before its
+// last status write tries again; the job's update event usually comes
+// first.
+const staleStatusRetry = 100 * time.Millisecond
 
 func isIndexed(job *batchv1.Job) bool {
 	return ptr.Deref(job.Spec.CompletionMode, batchv1.NonIndexedCompletion) == batchv1.IndexedCompletion
