@@ -272,9 +272,19 @@ func (c *Controller) sync(ctx context.Context, name string) (time.Duration, erro
 		c.mu.Lock()
 		c.releaseLocked(subnets)
 		c.mu.Unlock()
-		if !apierrors.IsInvalid(err) && !apierrors.IsNotFound(err) {
-			c.recorder.Eventf(nodeRef(node), corev1.EventTypeNormal, "CIDRAssignmentFailed", "Node %s status is now: %s", node.Name, "CIDRAssignmentFailed")
+		switch {
+		case apierrors.IsNotFound(err):
+			return 0, nil
+		case apierrors.IsInvalid(err):
+			// The node was read from a cache that had not yet seen
+			// the pod CIDRs this controller (or the node's agent)
+			// wrote: a sync on the node's next update event does,
+			// so this is no failure. Look again shortly, in case
+			// that event came and went before this sync.
+			klog.FromContext(ctx).V(4).Info("Node got pod CIDRs since it was read", "node", klog.KObj(node), "err", err)
+			return 100 * time.Millisecond, nil
 		}
+		c.recorder.Eventf(nodeRef(node), corev1.EventTypeNormal, "CIDRAssignmentFailed", "Node %s status is now: %s", node.Name, "CIDRAssignmentFailed")
 		return 0, err
 	}
 	return 0, nil

@@ -131,7 +131,39 @@ func (e *env) createNode(name string, mutate ...func(*corev1.Node)) string {
 			e.t.Errorf("delete node %s: %v", n.Name, err)
 		}
 	})
+	e.waitNotReadyTaintGone(n)
 	return n.Name
+}
+
+// waitNotReadyTaintGone waits, for a node created Ready, until the node
+// lifecycle controller has removed the not-ready:NoSchedule taint that
+// TaintNodesByCondition admission puts on every new node, as upstream's
+// does. Without the wait a test's scheduler could see the taint and give
+// an unschedulable message that names it instead of the plugin under test.
+func (e *env) waitNotReadyTaintGone(n *corev1.Node) {
+	e.t.Helper()
+	ready := false
+	for _, c := range n.Status.Conditions {
+		ready = ready || (c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue)
+	}
+	if !ready {
+		return
+	}
+	err := wait.PollUntilContextTimeout(context.Background(), 20*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		got, err := e.client.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, taint := range got.Spec.Taints {
+			if taint.Key == corev1.TaintNodeNotReady {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		e.t.Fatalf("node %s kept its %s taint: %v", n.Name, corev1.TaintNodeNotReady, err)
+	}
 }
 
 func (e *env) node(name string) string { return e.ns + "-" + name }
