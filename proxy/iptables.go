@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os/exec"
 	"strings"
 
@@ -151,13 +152,45 @@ func (h *hostIPTables) Restore(payload []byte) error {
 	// -w: wait for the xtables lock; --noflush: leave everything not
 	// named in the payload alone.
 	cmd := exec.Command("iptables-restore", "-w", "5", "--noflush")
+	payload = listFirst(payload)
 	cmd.Stdin = bytes.NewReader(payload)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	// stdout is the listing listFirst asks for; errors go to stderr.
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("iptables-restore: %w: %s%s", err, strings.TrimSpace(out.String()), failedLine(payload, out.String()))
+		return fmt.Errorf("iptables-restore: %w: %s%s", err, strings.TrimSpace(stderr.String()), failedLine(payload, stderr.String()))
 	}
 	return nil
+}
+
+// listFirstChains is the number of chain lines from which listFirst pays:
+// below it iptables-nft's chain list costs less than listing the table.
+const listFirstChains = 1000
+
+// listFirst works around the cost of large --noflush restores in
+// iptables-nft (1.8.x): for every rule it files the rule's chain and jump
+// target in a sorted linked list of the chains to fetch from the kernel
+// (nft_cache_level_set), which makes a restore quadratic in the chains it
+// names: 7 s of CPU for 1,000 services with 10 endpoints (11,000 chains,
+// 34,000 rules), against 0.4 s for iptables-legacy. A command that names
+// no chain makes iptables-nft fetch every chain of the table instead and
+// skip that list, and -S (list the table's rules) is the only such command
+// that changes nothing. So a payload that declares many chains gets a -S at
+// the top of each table; its output, the table as it was, is discarded.
+// iptables-legacy-restore accepts and prints it the same way.
+func listFirst(payload []byte) []byte {
+	if bytes.Count(payload, []byte("\n:")) < listFirstChains {
+		return payload
+	}
+	var b bytes.Buffer
+	b.Grow(len(payload) + 8)
+	for line := range bytes.Lines(payload) {
+		b.Write(line)
+		if len(line) > 1 && line[0] == '*' {
+			b.WriteString("-S\n")
+		}
+	}
+	return b.Bytes()
 }
 
 func (h *hostIPTables) Chains(table string) ([]string, error) {

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -562,5 +563,39 @@ func TestNetnsRouteLocalnet(t *testing.T) {
 	}
 	if hostAfter, _ := os.ReadFile(filepath.Join(procSys, sysctlRouteLocalnet)); string(hostAfter) != string(hostBefore) {
 		t.Errorf("the host's route_localnet changed: %q -> %q", hostBefore, hostAfter)
+	}
+}
+
+// TestNetnsListFirst: the -S that listFirst puts into a large payload
+// changes nothing. The same payload of 200 services (about 2,300 chains,
+// above listFirstChains) is restored with it in one namespace and as it is
+// in another, into empty tables and again over the rules already there,
+// and iptables-save lists the same tables in both.
+func TestNetnsListFirst(t *testing.T) {
+	services, eps := clusterObjects(200, 10)
+	payload := Build(NewSnapshot(services, eps, testNode), testParams(), nil).Payload(nil, nil)
+	if n := bytes.Count(payload, []byte("\n:")); n < listFirstChains {
+		t.Fatalf("payload declares %d chains, want at least %d for listFirst to act", n, listFirstChains)
+	}
+	if bytes.Equal(listFirst(payload), payload) {
+		t.Fatal("listFirst left a large payload as it was")
+	}
+	with, without := newTestNetns(t), newTestNetns(t)
+	ipt := newNSFilter(t, with)
+	for round := range 2 {
+		if err := ipt.Restore(payload); err != nil {
+			t.Fatalf("round %d: restore with listFirst: %v", round, err)
+		}
+		cmd := exec.Command("ip", "netns", "exec", without.name, "iptables-restore", "-w", "5", "--noflush")
+		cmd.Stdin = bytes.NewReader(payload)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("round %d: plain restore: %v: %s", round, err, out)
+		}
+		for _, table := range []string{"nat", "filter"} {
+			got, want := normalize(with.save(t, table)), normalize(without.save(t, table))
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("round %d: %s table with listFirst (-plain +listFirst):\n%s", round, table, diff)
+			}
+		}
 	}
 }

@@ -264,7 +264,7 @@ func (p *Proxy) sync(ctx context.Context, periodic bool) error {
 	logger := klog.FromContext(ctx)
 	start := p.clock.Now()
 	// Hourly full syncs are skipped above 1,000 endpoints, as upstream:
-	// iptables-nft takes seconds to rewrite ten thousand chains.
+	// iptables-nft takes over a second to rewrite ten thousand chains.
 	full := p.applied == nil || (!p.applied.large && p.clock.Since(p.lastFull) > fullSyncPeriod)
 	if periodic && !full {
 		// Something (a firewall reload, iptables -F) may have removed our
