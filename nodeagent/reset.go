@@ -56,7 +56,11 @@ func Reset(ctx context.Context, o ResetOptions) error {
 		} else {
 			errs = append(errs, removeAll(ctx, rt, net))
 			if !o.KeepImages {
-				errs = append(errs, removeNamespace(ctx, rt.Client(), o.ContainerdNamespace))
+				err := removeNamespace(ctx, rt.Client(), o.ContainerdNamespace)
+				errs = append(errs, err)
+				if err == nil {
+					errs = append(errs, runtime.RemoveNamespaceLeftovers(ctx, o.ContainerdNamespace))
+				}
 			}
 			rt.Close()
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kubeshim/kubeshim/nodeagent/images/oci"
+	"github.com/kubeshim/kubeshim/nodeagent/runtime"
 )
 
 const containerdSocket = "/run/containerd/containerd.sock"
@@ -87,6 +88,9 @@ func removeNamespace(t *testing.T, client *containerd.Client, ns string) {
 	var lastErr error
 	for i := 0; i < 20; i++ {
 		if lastErr = client.NamespaceService().Delete(context.Background(), ns); lastErr == nil {
+			if err := runtime.RemoveNamespaceLeftovers(context.Background(), ns); err != nil {
+				t.Error(err)
+			}
 			return
 		}
 		time.Sleep(250 * time.Millisecond)

@@ -155,6 +155,8 @@ func (e *testEnv) cleanup(t *testing.T) {
 	}
 	if err != nil {
 		t.Errorf("delete namespace %s: %v", e.config.Namespace, err)
+	} else if err := RemoveNamespaceLeftovers(ctx, e.config.Namespace); err != nil {
+		t.Error(err)
 	}
 	e.rt.Close()
 	// runc removes a container's own cgroup, not the pod's parent one.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -140,8 +141,9 @@ func stopNodeCluster() error {
 }
 
 // leftovers reports what a reset should have removed and did not: the
-// containerd namespace, the pods' bridge and the sink, the agent's iptables
-// chains and the portmap plugin's, network namespace pins.
+// containerd namespace, its directories and shims, the pods' bridge and the
+// sink, the agent's iptables chains and the portmap plugin's, network
+// namespace pins.
 func leftovers() error {
 	var found []string
 	if out, err := exec.Command("ctr", "namespaces", "ls", "-q").Output(); err == nil && strings.Contains(string(out), nodeNS) {
@@ -157,6 +159,22 @@ func leftovers() error {
 		for _, line := range strings.Split(string(out), "\n") {
 			if strings.HasPrefix(line, ":KUBESHIM-") || strings.HasPrefix(line, ":CNI-") {
 				found = append(found, table+" chain "+strings.Fields(line)[0][1:])
+			}
+		}
+	}
+	// containerd's per-namespace directories (containerd's default
+	// paths) and shims.
+	for _, parent := range []string{"/var/lib/containerd/io.containerd.runtime.v2.task", "/run/containerd/io.containerd.runtime.v2.task", "/run/containerd/runc"} {
+		if _, err := os.Stat(filepath.Join(parent, nodeNS)); err == nil {
+			found = append(found, "directory "+filepath.Join(parent, nodeNS))
+		}
+	}
+	if procs, err := filepath.Glob("/proc/[0-9]*/cmdline"); err == nil {
+		for _, p := range procs {
+			cmdline, _ := os.ReadFile(p)
+			args := strings.Split(string(cmdline), "\x00")
+			if strings.Contains(args[0], "containerd-shim") && slices.Contains(args, nodeNS) {
+				found = append(found, "containerd shim "+strings.TrimSuffix(strings.TrimPrefix(p, "/proc/"), "/cmdline"))
 			}
 		}
 	}
