@@ -158,10 +158,11 @@ func Run(ctx context.Context, c Config) error {
 	}
 	// Approving and signing share upstream's certificate-controller
 	// account.
-	csrApprover := csrapproving.New(cl.client("certificate-controller"), factory.Certificates().V1().CertificateSigningRequests())
+	certClient := cl.client("certificate-controller")
+	csrApprover := csrapproving.New(certClient, factory.Certificates().V1().CertificateSigningRequests())
 	var csrSigner *csrsigning.Controller
 	if c.SigningCA != nil {
-		csrSigner = csrsigning.New(cl.client("certificate-controller"), *c.SigningCA, c.SigningDuration, factory.Certificates().V1().CertificateSigningRequests())
+		csrSigner = csrsigning.New(certClient, *c.SigningCA, c.SigningDuration, factory.Certificates().V1().CertificateSigningRequests())
 	}
 	if err := cl.err(); err != nil {
 		return err
