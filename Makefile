@@ -32,6 +32,10 @@ conformance: ## Run the upstream conformance tests of conformance/focus.txt (FOC
 bench: ## Measure kubeshim against upstream kube-apiserver and etcd (docs/benchmarks.md)
 	hack/bench.sh
 
+.PHONY: bench-start
+bench-start: build ## Measure kubeshim server's cold start to /readyz and, with IDLE=1, its idle RSS and CPU (docs/benchmarks.md)
+	hack/bench-start.sh
+
 .PHONY: bench-pods
 bench-pods: ## Measure pod startup latency on a real one-node cluster (docs/benchmarks.md)
 	hack/bench-pods.sh
