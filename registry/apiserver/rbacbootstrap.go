@@ -167,6 +167,10 @@ func reconcileRBACPolicy(ctx context.Context, client kubernetes.Interface) error
 		}
 	}
 	flush()
+	// A cancelled context skips the queued objects without failing them.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if len(failed) > 0 {
 		return fmt.Errorf("could not reconcile %v", failed)
 	}
