@@ -140,10 +140,18 @@ func TestRegistersNodesAndLeases(t *testing.T) {
 		t.Errorf("adopted node's labels: %v", adopted.Labels)
 	}
 	// Its lease is renewed, keeping its holder as upstream's lease
-	// controller does.
-	if l, _ := client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, "sim-1", metav1.GetOptions{}); !l.Spec.RenewTime.After(old.Time) || *l.Spec.HolderIdentity != "earlier" {
-		t.Errorf("adopted node's lease: renewed %s (before: %s), holder %q", l.Spec.RenewTime, old, *l.Spec.HolderIdentity)
-	}
+	// controller does. The renewal runs apart from the node's status, so
+	// a Ready node's lease may not have been renewed yet.
+	eventually(t, "adopted node's lease renewed", func() error {
+		l, err := client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, "sim-1", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if !l.Spec.RenewTime.After(old.Time) || *l.Spec.HolderIdentity != "earlier" {
+			return fmt.Errorf("renewed %s (before: %s), holder %q", l.Spec.RenewTime, old, *l.Spec.HolderIdentity)
+		}
+		return nil
+	})
 
 	// Leases are renewed while the agent runs …
 	lease, _ := client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, "sim-2", metav1.GetOptions{})
