@@ -1,11 +1,16 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
 	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/klog/v2"
 )
 
 // clusterObjects makes n services with e endpoints each: every fourth a
@@ -83,12 +88,15 @@ func BenchmarkOneChange(b *testing.B) {
 	b.ReportMetric(float64(size), "payload-bytes")
 }
 
-// BenchmarkNetnsSync is a whole sync with the real iptables-restore, in a
-// network namespace of its own (root only): building plus restoring, for
-// 1,000 services with 10 endpoints each. "first" is the first sync into
-// empty tables (a fresh namespace each time, made outside the timer),
-// "resync" a full sync over the same rules already there (after an agent
-// restart, say), and "one-change" a sync after one service changed.
+// BenchmarkNetnsSync is a whole sync with the real iptables, in a network
+// namespace of its own (root only): building plus restoring, for 1,000
+// services with 10 endpoints each. "first" is the proxy's first sync into
+// empty tables (emptied by the proxy's cleanup outside the timer);
+// "resync" the proxy's full sync over the same rules already there (after
+// an agent restart, say): iptables-save, then a payload with the fixed
+// chains and whatever per-service chain differs, here none; "rewrite-all"
+// the same table rewritten whole, as full syncs were before; "one-change"
+// a sync after one service changed.
 func BenchmarkNetnsSync(b *testing.B) {
 	ns := newTestNetns(b)
 	ipt := newNSFilter(b, ns)
@@ -97,24 +105,42 @@ func BenchmarkNetnsSync(b *testing.B) {
 	}
 	services, slices := clusterObjects(1000, 10)
 	p := testParams()
+	// fullSync is the proxy's full sync (Proxy.sync with full set).
+	fullSync := func(b *testing.B, ipt nsFilter) {
+		r := Build(NewSnapshot(services, slices, testNode), p, nil)
+		save, err := ipt.Save("nat")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := ipt.Restore(r.FullPayload(parseSave(save))); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.Run("first", func(b *testing.B) {
+		ctx := klog.NewContext(context.Background(), logr.Discard())
 		for range b.N {
+			// Empty tables: the proxy's cleanup, outside the timer, and
+			// time for the kernel to free the rules it deleted, which it
+			// does in the background.
 			b.StopTimer()
-			fresh := newNSFilter(b, newTestNetns(b))
-			if err := fresh.EnsureJumps(jumps(true)); err != nil {
+			if err := cleanup(ctx, ipt, sysctls{root: b.TempDir(), stateDir: b.TempDir()}); err != nil {
 				b.Fatal(err)
 			}
+			if err := ipt.EnsureJumps(jumps(true)); err != nil {
+				b.Fatal(err)
+			}
+			time.Sleep(2 * time.Second)
 			b.StartTimer()
-			r := Build(NewSnapshot(services, slices, testNode), p, nil)
-			if err := fresh.Restore(r.Payload(nil, nil)); err != nil {
-				b.Fatal(err)
-			}
+			fullSync(b, ipt)
 		}
 	})
 	b.Run("resync", func(b *testing.B) {
-		if err := ipt.Restore(Build(NewSnapshot(services, slices, testNode), p, nil).Payload(nil, nil)); err != nil {
-			b.Fatal(err)
+		fullSync(b, ipt)
+		for b.Loop() {
+			fullSync(b, ipt)
 		}
+	})
+	b.Run("rewrite-all", func(b *testing.B) {
 		for b.Loop() {
 			r := Build(NewSnapshot(services, slices, testNode), p, nil)
 			if err := ipt.Restore(r.Payload(nil, nil)); err != nil {

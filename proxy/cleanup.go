@@ -31,13 +31,13 @@ func cleanup(ctx context.Context, ipt packetFilter, sys sysctls) error {
 	var b bytes.Buffer
 	var removed int
 	for _, table := range []string{"filter", "nat"} {
-		existing, err := ipt.Chains(table)
+		save, err := ipt.Save(table)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		var ours []string
-		for _, c := range existing {
+		for _, c := range chainsOf(save) {
 			if slices.Contains(fixedChains[table], c) || (table == "nat" && isServiceChain(c)) {
 				ours = append(ours, c)
 			}

@@ -7,7 +7,10 @@
 // API objects into the proxy's view, Build turns a snapshot into a Ruleset,
 // and Ruleset.Payload writes the one iptables-restore --noflush input that
 // takes the tables from the last applied rule set to this one (only the
-// chains of service ports that changed, stale chains deleted). Proxy.Run
+// chains of service ports that changed, stale chains deleted); a full sync
+// uses Ruleset.FullPayload, which compares the rules with the table's
+// iptables-save listing and writes only the service ports whose chains
+// differ (canon.go). Proxy.Run
 // drives that from shared informers, at most once per --iptables-min-sync-period,
 // and installs the jump rules from the built-in chains with go-iptables.
 //

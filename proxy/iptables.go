@@ -72,8 +72,8 @@ type packetFilter interface {
 	JumpsPresent(js []jump) (bool, error)
 	// Restore applies an iptables-restore --noflush payload atomically.
 	Restore(payload []byte) error
-	// Chains lists a table's chains.
-	Chains(table string) ([]string, error)
+	// Save is the iptables-save listing of a table.
+	Save(table string) ([]byte, error)
 	// DeleteJumps removes the jump rules that are there.
 	DeleteJumps(js []jump) error
 	// RandomFully reports whether MASQUERADE supports --random-fully.
@@ -193,12 +193,12 @@ func listFirst(payload []byte) []byte {
 	return b.Bytes()
 }
 
-func (h *hostIPTables) Chains(table string) ([]string, error) {
+func (h *hostIPTables) Save(table string) ([]byte, error) {
 	out, err := exec.Command("iptables-save", "-t", table).Output()
 	if err != nil {
 		return nil, fmt.Errorf("iptables-save -t %s: %w", table, err)
 	}
-	return chainsOf(out), nil
+	return out, nil
 }
 
 // chainsOf reads the chain names of an iptables-save listing.

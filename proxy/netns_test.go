@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -167,8 +168,8 @@ func (f nsFilter) JumpsPresent(js []jump) (ok bool, err error) {
 func (f nsFilter) Restore(payload []byte) error {
 	return f.ns.do(func() error { return f.inner.Restore(payload) })
 }
-func (f nsFilter) Chains(table string) (cs []string, err error) {
-	err = f.ns.do(func() (e error) { cs, e = f.inner.Chains(table); return })
+func (f nsFilter) Save(table string) (out []byte, err error) {
+	err = f.ns.do(func() (e error) { out, e = f.inner.Save(table); return })
 	return
 }
 func (f nsFilter) DeleteJumps(js []jump) error {
@@ -296,11 +297,11 @@ func TestNetnsApply(t *testing.T) {
 	if out, err := exec.Command("ip", "netns", "exec", ns.name, "iptables", "-t", "nat", "-N", "KUBESHIM-SEP-STRAYSTRAYSTRAY").CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	existing, err := ipt.Chains("nat")
+	save, err := ipt.Save("nat")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ipt.Restore(second.Payload(nil, second.StaleChains(existing))); err != nil {
+	if err := ipt.Restore(second.FullPayload(parseSave(save))); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(ns.save(t, "nat"), "STRAY") {
@@ -597,5 +598,97 @@ func TestNetnsListFirst(t *testing.T) {
 				t.Errorf("round %d: %s table with listFirst (-plain +listFirst):\n%s", round, table, diff)
 			}
 		}
+	}
+}
+
+// TestNetnsFullSync: a full sync over a table that already holds the rules
+// writes none of the per-service chains again (for every kind of rule the
+// proxy makes, the kernel's listing compares equal to the proxy's text),
+// and one over a table somebody changed rewrites exactly the service ports
+// whose chains were touched, leaving the table as a fresh full sync would.
+func TestNetnsFullSync(t *testing.T) {
+	ns := newTestNetns(t)
+	ipt := newNSFilter(t, ns)
+	services, eps := packetFlowCluster()
+	more, moreEps := clusterObjects(30, 3) // ClientIP affinity, node ports
+	services, eps = append(services, more...), append(eps, moreEps...)
+	p := testParams()
+	p.RandomFully = ipt.RandomFully()
+	r := Build(NewSnapshot(services, eps, testNode), p, nil)
+	if err := ipt.EnsureJumps(jumps(true)); err != nil {
+		t.Fatal(err)
+	}
+	full := func() string {
+		t.Helper()
+		save, err := ipt.Save("nat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(r.FullPayload(parseSave(save)))
+	}
+	written := func(payload string) []string {
+		var out []string
+		for _, c := range chainsOf([]byte(payload)) {
+			if isServiceChain(c) {
+				out = append(out, c)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	first := full()
+	if diff := cmp.Diff(r.Chains(), written(first)); diff != "" {
+		t.Fatalf("first full sync into an empty table (-want +got chains):\n%s", diff)
+	}
+	if err := ipt.Restore([]byte(first)); err != nil {
+		t.Fatal(err)
+	}
+	if got := written(full()); len(got) != 0 {
+		t.Errorf("a full sync over the same rules writes %d per-service chains again: %v", len(got), got)
+	}
+
+	// Somebody adds a rule to one service port's endpoint chain and
+	// flushes another's service chain.
+	var touched []string
+	for _, name := range []string{"ns1/aff:p/tcp", "ns-3/svc-3:http/tcp"} {
+		f := r.byName[name]
+		if f == nil {
+			t.Fatalf("no service port %s; have %v", name, slices.Collect(maps.Keys(r.byName)))
+		}
+		touched = append(touched, f.chains...)
+	}
+	slices.Sort(touched)
+	affSEP, svc3 := "", ""
+	for _, c := range r.byName["ns1/aff:p/tcp"].chains {
+		if strings.HasPrefix(c, "KUBESHIM-SEP-") {
+			affSEP = c
+		}
+	}
+	for _, c := range r.byName["ns-3/svc-3:http/tcp"].chains {
+		if strings.HasPrefix(c, "KUBESHIM-SVC-") {
+			svc3 = c
+		}
+	}
+	for _, args := range [][]string{
+		{"-t", "nat", "-A", "POSTROUTING", "-s", "10.99.0.0/24", "-j", "RETURN"}, // foreign: stays, as in applyFresh
+		{"-t", "nat", "-A", affSEP, "-j", "RETURN"},
+		{"-t", "nat", "-F", svc3},
+	} {
+		if out, err := exec.Command("ip", append([]string{"netns", "exec", ns.name, "iptables"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("iptables %v: %v: %s", args, err, out)
+		}
+	}
+	again := full()
+	if diff := cmp.Diff(touched, written(again)); diff != "" {
+		t.Errorf("full sync over a changed table (-want +got chains):\n%s", diff)
+	}
+	if err := ipt.Restore([]byte(again)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(strings.Split(normalize(applyFresh(t, r.Payload(nil, nil))), "\n"), strings.Split(normalize(ns.save(t, "nat")), "\n")); diff != "" {
+		t.Errorf("nat table after the full sync differs from a fresh full one (-fresh +got):\n%s", diff)
+	}
+	if got := written(full()); len(got) != 0 {
+		t.Errorf("after the repair a full sync still writes %v", got)
 	}
 }

@@ -296,11 +296,13 @@ func (p *Proxy) sync(ctx context.Context, periodic bool) error {
 			if err := p.ipt.EnsureJumps(p.jumps); err != nil {
 				return err
 			}
-			existing, err := p.ipt.Chains("nat")
+			// What the table holds: the chains that already have
+			// their rules are not written again (canon.go).
+			save, err := p.ipt.Save("nat")
 			if err != nil {
 				return err
 			}
-			payload = rs.Payload(nil, rs.StaleChains(existing))
+			payload = rs.FullPayload(parseSave(save))
 		} else {
 			payload = rs.Payload(p.applied, rs.StaleSince(p.applied))
 		}

@@ -22,7 +22,7 @@ import (
 type fakeFilter struct {
 	calls    []string
 	payloads []string
-	chains   []string // what Chains("nat") returns
+	chains   []string // the chains Save("nat") lists, without rules
 	jumpsOK  bool
 	failNext bool
 }
@@ -45,9 +45,15 @@ func (f *fakeFilter) Restore(payload []byte) error {
 	f.payloads = append(f.payloads, string(payload))
 	return nil
 }
-func (f *fakeFilter) Chains(table string) ([]string, error) {
-	f.calls = append(f.calls, "Chains "+table)
-	return f.chains, nil
+func (f *fakeFilter) Save(table string) ([]byte, error) {
+	f.calls = append(f.calls, "Save "+table)
+	var b strings.Builder
+	b.WriteString("*" + table + "\n")
+	for _, c := range f.chains {
+		b.WriteString(":" + c + " - [0:0]\n")
+	}
+	b.WriteString("COMMIT\n")
+	return []byte(b.String()), nil
 }
 func (f *fakeFilter) DeleteJumps([]jump) error { f.calls = append(f.calls, "DeleteJumps"); return nil }
 func (f *fakeFilter) RandomFully() bool        { return true }
@@ -134,7 +140,7 @@ func TestProxySync(t *testing.T) {
 	if err := p.sync(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"EnsureJumps", "Chains nat", "Restore"}, ipt.take()); diff != "" {
+	if diff := cmp.Diff([]string{"EnsureJumps", "Save nat", "Restore"}, ipt.take()); diff != "" {
 		t.Errorf("first sync (-want +got):\n%s", diff)
 	}
 	for _, want := range []string{":" + web, "-X KUBESHIM-SVC-LEFTOVERLEFTOVE", "-d 192.168.0.9 -j KUBESHIM-NODEPORTS", "-d 127.0.0.0/8 -j KUBESHIM-NODEPORTS"} {
@@ -194,7 +200,7 @@ func TestProxySync(t *testing.T) {
 	if err := p.sync(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"EnsureJumps", "Chains nat", "Restore"}, ipt.take()); diff != "" {
+	if diff := cmp.Diff([]string{"EnsureJumps", "Save nat", "Restore"}, ipt.take()); diff != "" {
 		t.Errorf("sync after a failure (-want +got):\n%s", diff)
 	}
 
@@ -216,7 +222,7 @@ func TestProxySync(t *testing.T) {
 	if err := p.sync(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"JumpsPresent", "EnsureJumps", "Chains nat", "Restore"}, ipt.take()); diff != "" {
+	if diff := cmp.Diff([]string{"JumpsPresent", "EnsureJumps", "Save nat", "Restore"}, ipt.take()); diff != "" {
 		t.Errorf("periodic sync with the jumps gone (-want +got):\n%s", diff)
 	}
 	if err := p.sync(ctx, true); err != nil {

@@ -142,7 +142,30 @@ func (r *Ruleset) Payload(prev *Ruleset, stale []string) []byte {
 		}
 	}
 	writeFilter := prev == nil || !bytes.Equal(prev.filter, r.filter)
+	return r.payload(changed, nat, writeFilter, stale)
+}
 
+// FullPayload is the payload of a full sync over a nat table that holds
+// kernel (its iptables-save listing, parseSave): every fixed chain and the
+// filter table are written, a service port's chains only when kernel does
+// not hold exactly their rules (see canon.go), and the per-service chains
+// kernel has and r does not are deleted. With kernel empty it is
+// Payload(nil, nil).
+func (r *Ruleset) FullPayload(kernel tableRules) []byte {
+	var changed []*fragment
+	for _, f := range r.services {
+		if !kernel.matches(f) {
+			changed = append(changed, f)
+		}
+	}
+	nat := make([]int, len(r.nat))
+	for i := range nat {
+		nat[i] = i
+	}
+	return r.payload(changed, nat, true, r.StaleChains(kernel.chains()))
+}
+
+func (r *Ruleset) payload(changed []*fragment, nat []int, writeFilter bool, stale []string) []byte {
 	size := 64 * (2*len(stale) + len(nat) + 4)
 	if writeFilter {
 		size += len(r.filter)
