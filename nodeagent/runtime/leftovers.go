@@ -85,6 +85,26 @@ func RemoveNamespaceLeftovers(ctx context.Context, ns string) error {
 	return errors.Join(stopOrphanedShims(ctx, ns), removeNamespaceDirs(containerdNamespaceDirs, ns))
 }
 
+// NamespaceLeftovers describes what containerd left of namespace ns that
+// RemoveNamespaceLeftovers removes: its per-namespace directories and
+// shims still running. Tests check with it that a reset left nothing.
+func NamespaceLeftovers(ns string) []string {
+	return namespaceLeftovers(containerdNamespaceDirs, "/proc", ns)
+}
+
+func namespaceLeftovers(parents []string, procfs, ns string) []string {
+	var out []string
+	for _, p := range parents {
+		if _, err := os.Stat(filepath.Join(p, ns)); err == nil {
+			out = append(out, "directory "+filepath.Join(p, ns))
+		}
+	}
+	for _, pid := range orphanedShims(procfs, ns) {
+		out = append(out, fmt.Sprintf("containerd shim %d", pid))
+	}
+	return out
+}
+
 // stopOrphanedShims stops the shims of a namespace that is gone. A shim
 // exits by itself when containerd deletes its last task; one that did not
 // (seen once after a benchmark, its cause not found) would otherwise run

@@ -53,6 +53,23 @@ func TestOrphanedShims(t *testing.T) {
 	if got := orphanedShims(filepath.Join(procfs, "missing"), "ns1"); got != nil {
 		t.Errorf("shims in a missing procfs = %v, want none", got)
 	}
+
+	// What is left of ns1: its shims and its directory in one of two
+	// runtime roots.
+	root := t.TempDir()
+	withNS, without := filepath.Join(root, "task"), filepath.Join(root, "runc")
+	for _, d := range []string{filepath.Join(withNS, "ns1"), filepath.Join(without, "ns2")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"directory " + filepath.Join(withNS, "ns1"), "containerd shim 10", "containerd shim 13"}
+	if diff := cmp.Diff(want, namespaceLeftovers([]string{withNS, without}, procfs, "ns1")); diff != "" {
+		t.Errorf("leftovers of ns1 (-want +got):\n%s", diff)
+	}
+	if got := namespaceLeftovers([]string{withNS, without}, procfs, "ns3"); got != nil {
+		t.Errorf("leftovers of ns3 = %v, want none", got)
+	}
 }
 
 func TestRemoveNamespaceDirs(t *testing.T) {

@@ -157,6 +157,8 @@ func (e *testEnv) cleanup(t *testing.T) {
 		t.Errorf("delete namespace %s: %v", e.config.Namespace, err)
 	} else if err := RemoveNamespaceLeftovers(ctx, e.config.Namespace); err != nil {
 		t.Error(err)
+	} else if left := NamespaceLeftovers(e.config.Namespace); len(left) > 0 {
+		t.Errorf("containerd namespace %s removed, but left: %v", e.config.Namespace, left)
 	}
 	e.rt.Close()
 	// runc removes a container's own cgroup, not the pod's parent one.

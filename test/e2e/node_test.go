@@ -10,11 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kubeshim/kubeshim/nodeagent/runtime"
 )
 
 // The node tests run pods for real: `kubeshim up` (server and agent) on
@@ -162,22 +163,8 @@ func leftovers() error {
 			}
 		}
 	}
-	// containerd's per-namespace directories (containerd's default
-	// paths) and shims.
-	for _, parent := range []string{"/var/lib/containerd/io.containerd.runtime.v2.task", "/run/containerd/io.containerd.runtime.v2.task", "/run/containerd/runc"} {
-		if _, err := os.Stat(filepath.Join(parent, nodeNS)); err == nil {
-			found = append(found, "directory "+filepath.Join(parent, nodeNS))
-		}
-	}
-	if procs, err := filepath.Glob("/proc/[0-9]*/cmdline"); err == nil {
-		for _, p := range procs {
-			cmdline, _ := os.ReadFile(p)
-			args := strings.Split(string(cmdline), "\x00")
-			if strings.Contains(args[0], "containerd-shim") && slices.Contains(args, nodeNS) {
-				found = append(found, "containerd shim "+strings.TrimSuffix(strings.TrimPrefix(p, "/proc/"), "/cmdline"))
-			}
-		}
-	}
+	// containerd's per-namespace directories and shims.
+	found = append(found, runtime.NamespaceLeftovers(nodeNS)...)
 	if mounts, err := os.ReadFile("/proc/self/mountinfo"); err == nil && strings.Contains(string(mounts), nodeDir) {
 		found = append(found, "mounts under "+nodeDir)
 	}
