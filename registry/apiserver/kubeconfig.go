@@ -45,27 +45,37 @@ func writeKubeconfig(c *Config, path, authInfo, certFile, keyFile string) error 
 	if b := c.Options.SecureServing.BindAddress; b != nil && !b.IsUnspecified() {
 		host = b.String()
 	}
-	cert, err := os.ReadFile(certFile)
-	if err != nil {
-		return fmt.Errorf("read client certificate: %w", err)
-	}
-	key, err := os.ReadFile(keyFile)
-	if err != nil {
-		return fmt.Errorf("read client key: %w", err)
-	}
-	const name = "kubeshim"
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters[name] = &clientcmdapi.Cluster{
+	cfg, err := clientKubeconfig("kubeshim", &clientcmdapi.Cluster{
 		Server:                   "https://" + net.JoinHostPort(host, strconv.Itoa(c.Options.SecureServing.BindPort)),
 		CertificateAuthorityData: pki.EncodeCert(c.CA.Cert),
+	}, authInfo, certFile, keyFile)
+	if err != nil {
+		return err
 	}
-	cfg.AuthInfos[authInfo] = &clientcmdapi.AuthInfo{ClientCertificateData: cert, ClientKeyData: key}
-	cfg.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: authInfo, Namespace: "default"}
-	cfg.CurrentContext = name
 	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// clientKubeconfig is a kubeconfig with one context, name: cluster, and
+// user authInfo with the client certificate and key of certFile and
+// keyFile, inline so that the file can be copied elsewhere.
+func clientKubeconfig(name string, cluster *clientcmdapi.Cluster, authInfo, certFile, keyFile string) (*clientcmdapi.Config, error) {
+	cert, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, fmt.Errorf("read client certificate: %w", err)
+	}
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("read client key: %w", err)
+	}
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters[name] = cluster
+	cfg.AuthInfos[authInfo] = &clientcmdapi.AuthInfo{ClientCertificateData: cert, ClientKeyData: key}
+	cfg.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: authInfo, Namespace: "default"}
+	cfg.CurrentContext = name
+	return cfg, nil
 }
 
 // UserKubeconfig returns a kubeconfig for userName in groups on the
@@ -98,22 +108,13 @@ func UserKubeconfig(dataDir, userName string, groups []string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	cert, err := os.ReadFile(certFile)
-	if err != nil {
-		return nil, err
-	}
-	key, err := os.ReadFile(keyFile)
-	if err != nil {
-		return nil, err
-	}
 	ctx, ok := admin.Contexts[admin.CurrentContext]
 	if !ok || admin.Clusters[ctx.Cluster] == nil {
 		return nil, fmt.Errorf("the admin kubeconfig has no current cluster")
 	}
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters[ctx.Cluster] = admin.Clusters[ctx.Cluster]
-	cfg.AuthInfos[userName] = &clientcmdapi.AuthInfo{ClientCertificateData: cert, ClientKeyData: key}
-	cfg.Contexts[ctx.Cluster] = &clientcmdapi.Context{Cluster: ctx.Cluster, AuthInfo: userName, Namespace: "default"}
-	cfg.CurrentContext = ctx.Cluster
+	cfg, err := clientKubeconfig(ctx.Cluster, admin.Clusters[ctx.Cluster], userName, certFile, keyFile)
+	if err != nil {
+		return nil, err
+	}
 	return clientcmd.Write(*cfg)
 }
