@@ -130,7 +130,7 @@ spec:
   containers:
   - name: c
     image: %s
-    command: [sh, -c, '/kubectl get pods -o name; echo "exit=$?"; /kubectl auth whoami -o jsonpath="{.status.userInfo.username}"']
+    command: [sh, -c, '/kubectl get pods -o name 2>&1; echo "exit=$?"; /kubectl auth whoami -o jsonpath="{.status.userInfo.username}"']
     env:
     - {name: KUBERNETES_SERVICE_HOST, value: 127.0.0.1}
     - {name: KUBERNETES_SERVICE_PORT, value: "%d"}
@@ -145,6 +145,8 @@ spec:
 				}
 				return nil
 			})
+			// kubectl's error goes to stdout (2>&1): the log keeps the
+			// order within a stream, not between stdout and stderr.
 			out := k.ok(t, "logs", name)
 			list, whoami, _ := strings.Cut(out, "exit=")
 			return list, whoami
