@@ -112,7 +112,7 @@ func BenchmarkNetnsSync(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := ipt.Restore(r.FullPayload(parseSave(save))); err != nil {
+		if err := ipt.Restore(r.FullPayload(mustParseSave(b, save))); err != nil {
 			b.Fatal(err)
 		}
 	}

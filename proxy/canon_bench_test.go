@@ -13,14 +13,14 @@ import (
 func BenchmarkFullPayloadOver(b *testing.B) {
 	services, slices := clusterObjects(1000, 10)
 	r := Build(NewSnapshot(services, slices, testNode), testParams(), nil)
-	save := r.Payload(nil, nil)
+	save := natSection(r.Payload(nil, nil))
 	if s, err := os.ReadFile(os.Getenv("KUBESHIM_BENCH_SAVE")); err == nil {
 		save = s // a real listing, to compare the cost
 	}
 	b.ReportAllocs()
 	var size int
 	for b.Loop() {
-		size = len(r.FullPayload(parseSave(save)))
+		size = len(r.FullPayload(mustParseSave(b, save)))
 	}
 	b.ReportMetric(float64(size), "payload-bytes")
 }

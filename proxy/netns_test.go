@@ -301,7 +301,7 @@ func TestNetnsApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ipt.Restore(second.FullPayload(parseSave(save))); err != nil {
+	if err := ipt.Restore(second.FullPayload(mustParseSave(t, save))); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(ns.save(t, "nat"), "STRAY") {
@@ -624,7 +624,7 @@ func TestNetnsFullSync(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return string(r.FullPayload(parseSave(save)))
+		return string(r.FullPayload(mustParseSave(t, save)))
 	}
 	written := func(payload string) []string {
 		var out []string
@@ -650,7 +650,7 @@ func TestNetnsFullSync(t *testing.T) {
 	// Somebody adds a rule to one service port's endpoint chain and
 	// flushes another's service chain.
 	var touched []string
-	for _, name := range []string{"ns1/aff:p/tcp", "ns-3/svc-3:http/tcp"} {
+	for _, name := range []string{"ns1/aff:p/tcp", "ns-3/svc-3:http/tcp", "ns-5/svc-5:http/tcp"} {
 		f := r.byName[name]
 		if f == nil {
 			t.Fatalf("no service port %s; have %v", name, slices.Collect(maps.Keys(r.byName)))
@@ -669,10 +669,19 @@ func TestNetnsFullSync(t *testing.T) {
 			svc3 = c
 		}
 	}
+	// And one whose rule count stays: an endpoint's DNAT (its chain's
+	// second rule) replaced by one to another address.
+	sep5 := ""
+	for _, c := range r.byName["ns-5/svc-5:http/tcp"].chains {
+		if strings.HasPrefix(c, "KUBESHIM-SEP-") {
+			sep5 = c
+		}
+	}
 	for _, args := range [][]string{
 		{"-t", "nat", "-A", "POSTROUTING", "-s", "10.99.0.0/24", "-j", "RETURN"}, // foreign: stays, as in applyFresh
 		{"-t", "nat", "-A", affSEP, "-j", "RETURN"},
 		{"-t", "nat", "-F", svc3},
+		{"-t", "nat", "-R", sep5, "2", "-p", "tcp", "-m", "tcp", "-j", "DNAT", "--to-destination", "10.244.99.99:8080"},
 	} {
 		if out, err := exec.Command("ip", append([]string{"netns", "exec", ns.name, "iptables"}, args...)...).CombinedOutput(); err != nil {
 			t.Fatalf("iptables %v: %v: %s", args, err, out)
@@ -690,5 +699,27 @@ func TestNetnsFullSync(t *testing.T) {
 	}
 	if got := written(full()); len(got) != 0 {
 		t.Errorf("after the repair a full sync still writes %v", got)
+	}
+
+	// A large cluster's rules (over 1,000 endpoints: no comments on the
+	// endpoint rules) compare equal too.
+	large := newNSFilter(t, newTestNetns(t))
+	services, eps = clusterObjects(110, 10)
+	r = Build(NewSnapshot(services, eps, testNode), p, nil)
+	if !r.large {
+		t.Fatal("110 services with 10 endpoints each are not a large cluster")
+	}
+	if err := large.EnsureJumps(jumps(true)); err != nil {
+		t.Fatal(err)
+	}
+	if err := large.Restore(r.Payload(nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	save, err := large.Save("nat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := written(string(r.FullPayload(mustParseSave(t, save)))); len(got) != 0 {
+		t.Errorf("a full sync over a large cluster's rules writes %d per-service chains again: %v", len(got), got[:min(len(got), 5)])
 	}
 }

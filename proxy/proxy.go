@@ -302,7 +302,11 @@ func (p *Proxy) sync(ctx context.Context, periodic bool) error {
 			if err != nil {
 				return err
 			}
-			payload = rs.FullPayload(parseSave(save))
+			kernel, err := parseSave(save)
+			if err != nil {
+				return err
+			}
+			payload = rs.FullPayload(kernel)
 		} else {
 			payload = rs.Payload(p.applied, rs.StaleSince(p.applied))
 		}
