@@ -548,6 +548,11 @@ func TestNetnsRouteLocalnet(t *testing.T) {
 		t.Fatal(err)
 	}
 	sys := sysctls{root: procSys, stateDir: t.TempDir()}
+	// A new namespace starts from the host's value, which a cluster
+	// running on this host has set to 1.
+	if err := ns.do(func() error { return sys.set(sysctlRouteLocalnet, "0") }); err != nil {
+		t.Fatal(err)
+	}
 	var inside []string
 	read := func() error {
 		v, err := sys.get(sysctlRouteLocalnet)
